@@ -1,0 +1,20 @@
+"""The ``tierbot`` command: one Typer app; each group of commands lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import bench_cmds, scoring_cmds
+
+app = typer.Typer(
+    help="tierbot: grade B2B accounts into tiers, explain every point, say what to do next.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+scoring_cmds.register(app)
+bench_cmds.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,129 @@
+"""``tierbot score`` and ``tierbot model check``: the scoring core from the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bot.cli.output import console, fail, print_json, read_json_argument, user_errors
+from bot.model_files import DEFAULT_MODEL, open_model
+from scoring import CompiledModel, ScoreResult, WhatItTakes, score, validate_facts, what_it_takes
+from scoring.report import result_as_dict, what_it_takes_as_dict
+
+model_app = typer.Typer(help="Check and inspect tier models.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("score")(score_command)
+    app.add_typer(model_app, name="model")
+
+
+def score_command(
+    facts: Annotated[str, typer.Option("--facts", help="Facts as a JSON object, or @file.json.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Model file, or a shipped model name.")
+    ] = DEFAULT_MODEL,
+    previous_tier: Annotated[
+        str | None, typer.Option("--previous-tier", help="Tier held so far (hysteresis).")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Date to score on (YYYY-MM-DD); default today.")
+    ] = None,
+    locale: Annotated[str, typer.Option(help="Language of labels: en or zh.")] = "en",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output with stable keys.")
+    ] = False,
+) -> None:
+    """Score one account and print its tier card with reasons and what it takes."""
+    raw = read_json_argument(facts, "--facts")
+    if not isinstance(raw, dict):
+        fail('--facts must be a JSON object, e.g. {"revenue": "1.2M", "credit": "good"}')
+    with user_errors(ValueError):
+        day = date.fromisoformat(today) if today else date.today()
+        compiled = open_model(model)
+        if previous_tier is not None and compiled.tier(previous_tier) is None:
+            fail(
+                f"--previous-tier {previous_tier!r} is not a tier of {compiled.name}: "
+                f"{', '.join(compiled.tier_names)}"
+            )
+        checked = validate_facts(compiled, raw, today=day, source="--facts")
+        known = {k: v for k, v in checked.items() if v is not None}
+        result = score(compiled, known, previous_tier=previous_tier, today=day)
+        plan = what_it_takes(compiled, known, result=result, today=day)
+    if as_json:
+        print_json(
+            {
+                "result": result_as_dict(result, locale),
+                "what_it_takes": what_it_takes_as_dict(plan, locale),
+            }
+        )
+    else:
+        _print_card(compiled, result, plan, locale)
+
+
+def _print_card(model: CompiledModel, result: ScoreResult, plan: WhatItTakes, locale: str) -> None:
+    console.print(
+        f"[bold]Tier {result.tier}[/] ({result.tier_label.get(locale)})  "
+        f"score {result.total:.1f}/100   model {model.name} v{model.version}"
+    )
+    if result.hysteresis.held:
+        console.print(
+            f"  held at {result.tier} by hysteresis (score alone says {result.hysteresis.raw_tier})"
+        )
+    subs = "  ".join(
+        f"{s.label.get(locale)} {result.sub_scores[s.name]:.1f}" for s in model.sub_scores
+    )
+    console.print(f"  {subs}   data {result.completeness:.0f}% complete")
+    table = Table(box=None, pad_edge=False)
+    for column in ("criterion", "fact", "points", "rule"):
+        table.add_column(column)
+    for c in result.criteria:
+        fact = "missing" if c.missing else str(c.value)
+        table.add_row(c.label.get(locale), fact, f"{c.points:.1f}/{c.max_points:g}", c.rule)
+    for a in result.adjustments:
+        table.add_row(a.reason.get(locale), "", f"{a.points:+.1f}", a.condition)
+    console.print(table)
+    if plan.next_tier and plan.points_needed:
+        needed = ", ".join(f"{k} +{v:.1f}" for k, v in plan.points_needed.items())
+        console.print(f"To reach {plan.next_tier}: {needed}")
+    for change in plan.changes or plan.best_moves:
+        console.print(
+            f"  {change.label.get(locale)} {change.current} -> {change.proposed}: "
+            f"{change.points_gain:+.1f} points, tier {change.new_tier}"
+        )
+    if plan.margin_below is not None and plan.tier_below:
+        console.print(f"Margin above {plan.tier_below}: {plan.margin_below:.1f} points")
+    if result.playbook:
+        book = result.playbook
+        console.print(
+            f"[bold]Playbook[/]: {book.owner.get(locale)}; contact every {book.cadence_days} days; "
+            f"{book.service_level.get(locale)}"
+        )
+        for i, step in enumerate(book.next_steps, 1):
+            console.print(f"  {i}. {step.get(locale)}")
+
+
+@model_app.command("check")
+def check_command(
+    file: Annotated[str, typer.Argument(help="Model file to check, or a shipped model name.")],
+) -> None:
+    """Validate a model file and summarise it; every problem is listed with its key path."""
+    with user_errors():
+        model = open_model(file)
+    console.print(f"[bold]{model.name}[/] v{model.version}: {model.title.get()}  OK")
+    console.print(
+        f"  fields: {len(model.fields)}   criteria: {len(model.criteria)}   "
+        f"adjustments: {len(model.adjustments)}   hysteresis: {model.hysteresis:g} points"
+    )
+    subs = ", ".join(f"{s.name} (weight {s.weight:g})" for s in model.sub_scores)
+    console.print(f"  sub-scores: {subs}")
+    tiers = ", ".join(
+        f"{t.name} (>= {t.min:g})" if t.min is not None else t.name for t in model.tiers
+    )
+    console.print(f"  tiers: {tiers}")
+    console.print(
+        f"  playbooks: {', '.join(model.playbooks) or 'none'}   questions: {len(model.questions)}"
+    )

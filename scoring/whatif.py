@@ -1,0 +1,231 @@
+"""What it takes: points to the next tier up, the smallest single-fact changes that get
+there, and how far the account is above the tier below."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scoring.engine import ScoreResult, fact_env, score, tier_slack
+from scoring.expressions import Compare, Expr, Member
+from scoring.model import CompiledModel, CriterionKind, FactValue, FieldDef
+from scoring.spec import FieldType
+from scoring.text import LocalText
+
+_BISECT_STEPS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    field: str
+    label: LocalText
+    current: FactValue | None
+    proposed: FactValue
+    points_gain: float  # change of the total
+    new_tier: str
+    reaches_next_tier: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WhatItTakes:
+    tier: str
+    next_tier: str | None
+    points_needed: Mapping[str, float] | None  # per score; None when points alone cannot do it
+    changes: tuple[FactChange, ...]  # smallest single-fact changes reaching the next tier
+    best_moves: tuple[FactChange, ...]  # the biggest single-fact gains, when none reaches it
+    tier_below: str | None
+    margin_below: float | None
+
+
+def what_it_takes(
+    model: CompiledModel,
+    facts: Mapping[str, FactValue],
+    *,
+    result: ScoreResult | None = None,
+    today: date | None = None,
+    limit: int = 3,
+) -> WhatItTakes:
+    """Explain the way up from the account's current tier (held, as hysteresis would)."""
+    current = result or score(model, facts, today=today)
+    rank = current.tier_rank
+    below = model.tiers[rank + 1].name if rank + 1 < len(model.tiers) else None
+    if rank == 0:
+        return WhatItTakes(current.tier, None, None, (), (), below, current.margin_below)
+    target = model.tiers[rank - 1]
+    search = _Search(model, facts, current, today)
+    changes = sorted(search.reaching(), key=lambda c: _effort(model.fields[c.field], c))
+    best = (
+        () if changes else tuple(sorted(search.best_gains(), key=lambda c: -c.points_gain)[:limit])
+    )
+    return WhatItTakes(
+        tier=current.tier,
+        next_tier=target.name,
+        points_needed=_points_needed(model, facts, current, today),
+        changes=tuple(changes[:limit]),
+        best_moves=best,
+        tier_below=below,
+        margin_below=current.margin_below,
+    )
+
+
+def _points_needed(
+    model: CompiledModel, facts: Mapping[str, FactValue], current: ScoreResult, today: date | None
+) -> Mapping[str, float] | None:
+    target = model.tiers[current.tier_rank - 1]
+    assert target.condition is not None
+    env = dict(fact_env(model, facts, today))
+    env.update(current.sub_scores)
+    env["base"], env["total"] = current.base, current.total
+    return target.condition.shortfall(env, tier_slack(model, target, current.tier_rank))
+
+
+def _effort(field: FieldDef, change: FactChange) -> tuple[int, float]:
+    """Smaller is easier: relative size of a numeric change; other kinds after numbers."""
+    if isinstance(change.proposed, float) and isinstance(change.current, float):
+        return 0, abs(change.proposed - change.current) / max(abs(change.current), 1.0)
+    return (0, 1.0) if field.is_numeric else (1, -change.points_gain)
+
+
+class _Search:
+    """Try values of one fact at a time and keep those that move the tier up."""
+
+    def __init__(
+        self,
+        model: CompiledModel,
+        facts: Mapping[str, FactValue],
+        current: ScoreResult,
+        today: date | None,
+    ) -> None:
+        self.model, self.facts, self.current, self.today = model, facts, current, today
+
+    def _try(self, field: FieldDef, value: FactValue) -> FactChange:
+        changed = {**self.facts, field.name: value}
+        result = score(self.model, changed, previous_tier=self.current.tier, today=self.today)
+        return FactChange(
+            field=field.name,
+            label=field.label,
+            current=self.facts.get(field.name),
+            proposed=value,
+            points_gain=result.total - self.current.total,
+            new_tier=result.tier,
+            reaches_next_tier=result.tier_rank < self.current.tier_rank,
+        )
+
+    def reaching(self) -> Iterator[FactChange]:
+        for field in self.model.fields.values():
+            found = self._smallest_reaching(field)
+            if found is not None:
+                yield found
+
+    def best_gains(self) -> Iterator[FactChange]:
+        for field in self.model.fields.values():
+            tries = [
+                self._try(field, value) for value in _candidates(self.model, field, self.today)
+            ]
+            tries = [t for t in tries if t.points_gain > 0 and t.proposed != t.current]
+            if tries:
+                yield max(tries, key=lambda t: t.points_gain)
+
+    def _smallest_reaching(self, field: FieldDef) -> FactChange | None:
+        current = self.facts.get(field.name)
+        tries = [
+            self._try(field, value)
+            for value in _candidates(self.model, field, self.today)
+            if value != current
+        ]
+        reaching = [t for t in tries if t.reaches_next_tier]
+        if not reaching:
+            return None
+        if not field.is_numeric or field.type is FieldType.DATE:
+            return min(reaching, key=lambda t: _distance(current, t.proposed, -t.points_gain))
+        best = min(reaching, key=lambda t: _distance(current, t.proposed, 0.0))
+        return self._refine(field, best)
+
+    def _refine(self, field: FieldDef, reaching: FactChange) -> FactChange:
+        """Bisect between the current value and a reaching one (linear criteria are continuous)."""
+        start = self.facts.get(field.name)
+        near = float(start) if isinstance(start, float) else field.min or 0.0
+        far = float(reaching.proposed)  # type: ignore[arg-type]
+        best = reaching
+        for _ in range(_BISECT_STEPS):
+            middle = (near + far) / 2
+            attempt = self._try(field, _rounded(field, middle, far > near))
+            if attempt.reaches_next_tier:
+                far, best = middle, attempt
+            else:
+                near = middle
+            if abs(far - near) <= max(abs(far), 1.0) * 1e-4:
+                break
+        return best
+
+
+def _distance(current: FactValue | None, proposed: FactValue, tie: float) -> tuple[float, float]:
+    if isinstance(current, float) and isinstance(proposed, float):
+        return abs(proposed - current), tie
+    return math.inf, tie
+
+
+def _rounded(field: FieldDef, value: float, upward: bool) -> float:
+    """A value a person would say: whole numbers, or three significant digits."""
+    if field.type is FieldType.INTEGER or abs(value) >= 100:
+        step = 1.0 if abs(value) < 1000 else 10 ** (math.floor(math.log10(abs(value))) - 2)
+    else:
+        step = 0.1
+    rounded = (math.ceil if upward else math.floor)(value / step) * step
+    return float(round(rounded, 6))
+
+
+def _candidates(model: CompiledModel, field: FieldDef, today: date | None) -> list[FactValue]:
+    """Values worth trying for one fact: band edges, linear ends, condition constants, choices."""
+    if field.type is FieldType.CHOICE:
+        return list(field.choices)
+    if field.type is FieldType.BOOLEAN:
+        return [True, False]
+    numbers: set[float] = set()
+    for criterion in model.criteria:
+        if criterion.field != field.name:
+            continue
+        if criterion.kind is CriterionKind.LINEAR:
+            numbers.update((criterion.low, criterion.high))
+        for band in criterion.bands:
+            if band.min is not None:
+                numbers.add(band.min)
+            if band.max is not None:
+                numbers.add(
+                    band.max - (1.0 if field.type in _WHOLE else 1e-6 * max(abs(band.max), 1))
+                )
+    for condition in _conditions(model):
+        numbers.update(_constants_for(condition, field.name))
+    numbers = {n for n in numbers if _within(field, n)}
+    if field.type is FieldType.DATE:
+        if today is None:
+            return []
+        return [today - timedelta(days=max(int(n), 0)) for n in sorted(numbers)]
+    return sorted(numbers)
+
+
+_WHOLE = (FieldType.INTEGER, FieldType.DATE)
+
+
+def _within(field: FieldDef, value: float) -> bool:
+    return (field.min is None or value >= field.min) and (field.max is None or value <= field.max)
+
+
+def _conditions(model: CompiledModel) -> Iterator[Expr]:
+    yield from (a.condition for a in model.adjustments)
+    yield from (t.condition for t in model.tiers if t.condition is not None)
+
+
+def _constants_for(expr: Expr, name: str) -> Iterator[float]:
+    if isinstance(expr, Compare) and expr.name == name and isinstance(expr.value, float):
+        step = 1.0 if expr.op in (">", "<") else 0.0
+        yield expr.value + step if expr.op in (">", ">=") else expr.value - step
+    elif isinstance(expr, Member) and expr.name == name:
+        yield from (v for v in expr.values if isinstance(v, float))
+    for child in getattr(expr, "items", ()):
+        yield from _constants_for(child, name)
+    inner = getattr(expr, "item", None)
+    if inner is not None:
+        yield from _constants_for(inner, name)
