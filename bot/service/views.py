@@ -1,0 +1,115 @@
+"""What use-cases return: plain immutable views, never ORM rows (those stay in the service)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.store.enums import Language, LifecycleStage, Role, ScoreCause
+from scoring import CompiledModel, FactValue, ScoreResult, WhatItTakes
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    id: int
+    external_id: str | None
+    name: str
+    owner_id: int | None
+    owner_name: str | None
+    lifecycle_stage: LifecycleStage
+    tier: str | None  # the tier everyone sees (an active override wins)
+    scored_tier: str | None  # the tier the model gives
+    score: float | None
+    tier_since: datetime | None
+    last_reviewed_at: datetime | None
+    override_tier: str | None
+    override_reason: str | None
+    override_until: datetime | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMatch:
+    account: AccountSummary
+    similarity: float  # 0-100, higher is closer
+
+
+@dataclass(frozen=True, slots=True)
+class TierChangeView:
+    account_id: int
+    account_name: str
+    old_tier: str | None
+    new_tier: str
+    old_score: float | None
+    new_score: float | None
+    cause: ScoreCause
+    changed_at: datetime
+    actor_name: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """Everything the tier card shows about one account."""
+
+    account: AccountSummary
+    facts: Mapping[str, FactValue]
+    model: CompiledModel
+    result: ScoreResult
+    plan: WhatItTakes
+    recent_changes: tuple[TierChangeView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOutcome:
+    card: Card
+    changed: Mapping[str, tuple[FactValue | None, FactValue | None]]  # field -> (old, new)
+    old_score: float | None
+    old_tier: str | None
+
+    @property
+    def tier_changed(self) -> bool:
+        return self.old_tier != self.card.account.tier
+
+
+@dataclass(frozen=True, slots=True)
+class UndoOutcome:
+    card: Card
+    undone_action: str  # the audit action that was reverted, e.g. "update_facts", "override"
+    undone_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    account: AccountSummary
+    overdue_days: int | None  # days past the model's review interval; None if not overdue
+    margin_below: float | None  # points above the tier below, when near a boundary
+
+
+@dataclass(frozen=True, slots=True)
+class ChatIdentityView:
+    platform: str
+    platform_user_id: str
+    team_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: int
+    name: str
+    role: Role
+    language: Language
+    time_zone: str
+    email: str | None
+    alerts_enabled: bool
+    digest_enabled: bool
+    identities: tuple[ChatIdentityView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    version: int
+    title: str
+    activated_at: datetime | None

@@ -1,0 +1,169 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal, cast
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.engine.interfaces import ExceptionContext
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.store.errors import ConcurrentUpdateError, DatabaseUnavailableError
+
+DEFAULT_URL = "sqlite+aiosqlite:///./tierbot.db"
+
+DialectName = Literal["sqlite", "postgresql"]
+
+# People paste URLs without a driver; the bot only runs on asyncio drivers.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+# Chat handlers and the scheduler write at the same moment; wait for SQLite's
+# single writer lock instead of failing with "database is locked" at once.
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url`` and pick the asyncio driver when none is named.
+
+    Raises ``ValueError`` for databases other than SQLite and PostgreSQL.
+    """
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+        )
+    return parsed
+
+
+def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """An async engine for ``url`` whose connection failures raise DatabaseUnavailableError."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # Connections idle in the pool die when the server restarts or a proxy
+        # drops them; test each one before use instead of failing a request.
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(parsed, **options)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_explain(parsed))
+    event.listen(engine.sync_engine, "handle_error", _explain_disconnects(parsed), retval=True)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+class Database:
+    """One database: its engine and a factory for sessions.
+
+    Build one per process from a URL and pass it to whoever needs it; call
+    :meth:`dispose` at shutdown. Nothing connects until the first query.
+    """
+
+    def __init__(self, url: str | URL, **engine_options: Any) -> None:
+        self._engine = create_engine(url, **engine_options)
+        self._sessions = async_sessionmaker(
+            self._engine,
+            sync_session_class=_Session,
+            # Objects stay readable after commit: handlers commit, then render replies.
+            expire_on_commit=False,
+        )
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def url(self) -> URL:
+        return self._engine.url
+
+    @property
+    def dialect(self) -> DialectName:
+        return cast(DialectName, self._engine.dialect.name)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for one unit of work; commit explicitly, anything else rolls back.
+
+        Flushing a stale versioned row raises ConcurrentUpdateError; losing the
+        connection raises DatabaseUnavailableError.
+        """
+        async with self._sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        """Connect and run a trivial query; raises DatabaseUnavailableError if that fails."""
+        try:
+            async with self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise DatabaseUnavailableError(self.url, str(exc.orig)) from exc
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+
+class _Session(Session):
+    # Every write (commit, autoflush before a query, explicit flush) goes
+    # through flush(), so this is the one place a stale version surfaces.
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        try:
+            super().flush(objects)
+        except StaleDataError as exc:
+            raise ConcurrentUpdateError(str(exc)) from exc
+
+
+def _explain_disconnects(url: URL) -> Callable[[ExceptionContext], BaseException | None]:
+    """A ``handle_error`` hook that turns a lost connection into DatabaseUnavailableError."""
+
+    def handle_error(context: ExceptionContext) -> BaseException | None:
+        # A failed pre-ping is handled by the pool, which simply reconnects.
+        if context.is_disconnect and not context.is_pre_ping:
+            return DatabaseUnavailableError(url, str(context.original_exception))
+        return None
+
+    return handle_error
+
+
+def _connect_or_explain(url: URL) -> Callable[..., Any]:
+    """A ``do_connect`` hook that names the database when connecting fails.
+
+    Drivers report a refused connection as a bare OSError without saying which
+    database was meant; people configuring the bot need the URL.
+    """
+
+    def do_connect(
+        dialect: Dialect, connection_record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, dialect.loaded_dbapi.Error) as exc:
+            raise DatabaseUnavailableError(url, str(exc) or type(exc).__name__) from exc
+
+    return do_connect
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets the chat handlers read while the scheduler writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # SQLite ignores foreign keys unless asked, per connection.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()

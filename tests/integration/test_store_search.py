@@ -1,0 +1,108 @@
+"""candidate_ids narrows typed text down to likely accounts, through the name index."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store.db import Database
+from bot.store.search import candidate_ids
+from bot.store.tables import Account
+
+NAMES = {
+    "Acme Corporation": [],
+    "Acorn Partners": [],
+    "Apex Industries": ["Apex"],
+    "阿里巴巴": ["Alibaba Group"],
+    "腾讯控股": ["Tencent"],
+    "Globex": [],
+}
+
+
+@pytest.fixture
+async def accounts(database: Database) -> dict[str, int]:
+    async with database.session() as session:
+        rows = [Account(name=name, aliases=aliases) for name, aliases in NAMES.items()]
+        rows[-1].external_id = "CRM-42"
+        session.add_all(rows)
+        await session.commit()
+        return {row.name: row.id for row in rows}
+
+
+async def _search(database: Database, text: str, limit: int = 3) -> list[int]:
+    async with database.session() as session:
+        return await candidate_ids(session, text, limit)
+
+
+async def test_a_partial_company_name_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert (await _search(database, "acme corp"))[0] == accounts["Acme Corporation"]
+
+
+async def test_a_misspelt_name_still_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert accounts["Acme Corporation"] in await _search(database, "acme corpration")
+
+
+async def test_chinese_text_shorter_than_a_trigram_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert await _search(database, "阿里") == [accounts["阿里巴巴"]]
+
+
+async def test_a_full_chinese_name_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert (await _search(database, "阿里巴巴"))[0] == accounts["阿里巴巴"]
+
+
+async def test_an_alias_finds_the_account(database: Database, accounts: dict[str, int]) -> None:
+    assert (await _search(database, "alibaba"))[0] == accounts["阿里巴巴"]
+
+
+async def test_an_exact_external_id_comes_first(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert (await _search(database, "CRM-42"))[0] == accounts["Globex"]
+
+
+async def test_renames_alias_edits_and_deletions_reach_the_index(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    async with database.session() as session:
+        acme = await session.get_one(Account, accounts["Acme Corporation"])
+        acme.name = "Initech"
+        tencent = await session.get_one(Account, accounts["腾讯控股"])
+        tencent.aliases = ["WeChat Pay"]
+        await session.delete(await session.get_one(Account, accounts["Globex"]))
+        await session.commit()
+
+    assert accounts["Acme Corporation"] not in await _search(database, "acme corp")
+    assert (await _search(database, "initech"))[0] == accounts["Acme Corporation"]
+    assert (await _search(database, "wechat"))[0] == accounts["腾讯控股"]
+    assert accounts["Globex"] not in await _search(database, "globex")
+
+
+async def test_the_limit_caps_the_candidates(database: Database, accounts: dict[str, int]) -> None:
+    assert len(await _search(database, "ac", limit=1)) == 1
+
+
+async def test_blank_text_finds_nothing(database: Database, accounts: dict[str, int]) -> None:
+    assert await _search(database, "") == []
+    assert await _search(database, "   ") == []
+
+
+async def test_query_syntax_in_the_text_is_taken_literally(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    for text in ['"acme"', "acme*", "(acme)", "acme:corp", "acme OR globex"]:
+        assert accounts["Acme Corporation"] in await _search(database, text), text
+    # LIKE wildcards in short text must not match every name.
+    assert await _search(database, "a_") == []
+
+
+async def test_a_name_with_a_different_legal_suffix_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert (await _search(database, "Acme Inc"))[0] == accounts["Acme Corporation"]
