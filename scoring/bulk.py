@@ -74,6 +74,8 @@ def column_for(field: FieldDef, raw: Any, rows: int, today: date | None) -> npt.
 
 def _days_since(dates: npt.NDArray[Any], today: date | None) -> FloatArray:
     if today is None:
+        if np.isnat(dates).all():  # like ``score``: only a date that is given needs today
+            return np.full(len(dates), np.nan)
         raise ScoringError("scoring date fields needs today's date")
     days = (np.datetime64(today, "D") - dates).astype(np.float64)
     return np.where(np.isnat(dates), np.nan, days)

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scoring.engine import SCORE_MAX
 from scoring.errors import ModelError, Problem
 from scoring.expressions import (
     Expr,
@@ -363,7 +364,12 @@ class _Compiler:
         for rank, spec in enumerate(self.spec.tiers):
             if spec.min is None:
                 continue
-            if previous is not None and spec.min >= previous:
+            if spec.min > SCORE_MAX:
+                self.fail(
+                    f"tiers[{rank}].min",
+                    f"{spec.min:g} is above the highest total ({SCORE_MAX:g}); it can never match",
+                )
+            elif previous is not None and spec.min >= previous:
                 self.fail(
                     f"tiers[{rank}].min",
                     f"{spec.min:g} is not below the tier above ({previous:g}); it can never match",

@@ -406,8 +406,13 @@ class _Builder:
             return self._member(left, right, negated=isinstance(op, ast.NotIn))
         symbol = _AST_OPS.get(type(op))
         if symbol is None:
-            raise ExpressionError(f"unsupported comparison {ast.unparse(op)!r}")
-        if isinstance(left, ast.Name) and isinstance(right, ast.Name) and not _is_bool_name(right):
+            name = {ast.Is: "is", ast.IsNot: "is not"}.get(type(op), type(op).__name__)
+            raise ExpressionError(f"unsupported comparison {name!r}")
+        if (
+            isinstance(left, ast.Name)
+            and isinstance(right, ast.Name)
+            and not (_is_bool_name(left) or _is_bool_name(right))
+        ):
             return self._names(left.id, symbol, right.id)
         if not isinstance(left, ast.Name) or _is_bool_name(left):
             left, right, symbol = right, left, _FLIP[symbol]

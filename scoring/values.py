@@ -30,7 +30,7 @@ _MULTIPLIERS = {
 }
 _NUMBER = re.compile(
     r"^(?P<sign>[-+]?)\s*[$¥￥€£]?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*"
-    r"(?P<suffix>[a-z]+|[千万萬亿億]|%)?\s*(?:元|rmb|cny|usd|eur)?$"
+    r"(?P<suffix>[a-z]+?|[千万萬亿億]|%)??\s*(?:元|rmb|cny|usd|eur)?$"
 )
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "on", "是", "有", "对", "對", "是的"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "off", "否", "无", "無", "不", "不是", "没有"})

@@ -198,6 +198,10 @@ def _candidates(model: CompiledModel, field: FieldDef, today: date | None) -> li
                 )
     for condition in _conditions(model):
         numbers.update(_constants_for(condition, field.name))
+    for adjustment in model.adjustments:
+        # Points per unit grow until the cap: the value that reaches the cap is worth a try.
+        if adjustment.per == field.name and adjustment.max_points and adjustment.points:
+            numbers.add(abs(adjustment.max_points / adjustment.points))
     numbers = {n for n in numbers if _within(field, n)}
     if field.type is FieldType.DATE:
         if today is None:

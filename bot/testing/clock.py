@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from bot.clock import ManualClock
 
 
-class FakeClock:
+class FakeClock(ManualClock):
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
-        if self._now.tzinfo is None:
-            raise ValueError("FakeClock needs a timezone-aware start time")
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> datetime:
-        self._now += timedelta(**delta)
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment
+        super().__init__(start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday morning

@@ -1,0 +1,158 @@
+"""The command language: tolerant of how people type, strict about what changes data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.conversation.parser import Command, ParseError, Verb, parse
+
+
+def command(text: str) -> Command:
+    parsed = parse(text)
+    assert isinstance(parsed, Command), parsed
+    return parsed
+
+
+def error(text: str) -> ParseError:
+    parsed = parse(text)
+    assert isinstance(parsed, ParseError), parsed
+    return parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tier Acme Corp",
+        "TIER acme corp",
+        "/tier Acme Corp",
+        "/tier@tierbot_bot Acme Corp",
+        "<@U0BOT> tier Acme Corp",
+        "@tierbot Acme Corp",
+        "what tier is Acme Corp?",
+        "What's the tier of Acme Corp",
+        "Acme Corp",
+        '"Acme Corp"',
+        "please tier Acme Corp",
+    ],
+)
+def test_every_way_of_asking_for_a_tier_names_the_same_account(text: str) -> None:
+    parsed = command(text)
+    assert parsed.verb is Verb.TIER
+    assert parsed.target.casefold() == "acme corp"
+
+
+def test_chinese_command_words_and_questions_work() -> None:
+    assert command("等级 华为").target == "华为"
+    assert command("等级华为").target == "华为"
+    assert command("华为是什么等级？").target == "华为"
+    assert command("为什么 华为").verb is Verb.WHY
+    assert command("评估").verb is Verb.QUALIFY
+
+
+def test_set_reads_an_account_name_with_spaces_and_every_assignment_in_order() -> None:
+    parsed = command("set Acme Corp revenue=1.2M growth=35% credit=good")
+    assert parsed.verb is Verb.SET
+    assert parsed.target == "Acme Corp"
+    assert parsed.assignments == (("revenue", "1.2M"), ("growth", "35%"), ("credit", "good"))
+
+
+def test_set_accepts_quoted_names_values_and_full_width_equals() -> None:
+    parsed = command('set "Acme Corp" note="big deal" revenue＝120万')
+    assert parsed.target == "Acme Corp"
+    assert parsed.assignments == (("note", "big deal"), ("revenue", "120万"))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("set Acme", "set_needs_assignment"),
+        ("set revenue=1", "set_needs_account"),
+        ('set "Acme revenue=1', "unbalanced_quote"),
+        ("revenue=1.2M", "set_needs_command"),
+        ("override Acme A", "override_needs_reason"),
+        ("override Acme", "override_needs_tier"),
+        ("override Acme A because big for 3 fortnights", "bad_duration"),
+        ("movers soon", "bad_duration"),
+        ("alerts maybe", "needs_on_off"),
+        ("lang fr", "bad_language"),
+        ("role Alice boss", "bad_role"),
+        ("why", "needs_account"),
+    ],
+)
+def test_unreadable_commands_say_what_is_wrong_and_show_an_example(text: str, code: str) -> None:
+    parsed = error(text)
+    assert parsed.code == code
+    assert parsed.example  # every error carries a correct example to copy
+
+
+def test_override_reads_tier_reason_and_duration() -> None:
+    parsed = command("override Acme Corp to a because strategic partner for 2w")
+    assert (parsed.verb, parsed.target, parsed.tier) == (Verb.OVERRIDE, "Acme Corp", "a")
+    assert parsed.reason == "strategic partner"
+    assert parsed.duration == timedelta(days=14)
+    chinese = command("覆盖 华为 A 因为 战略客户 30天")
+    assert (chinese.target, chinese.reason, chinese.duration) == ("华为", "战略客户", timedelta(days=30))
+
+
+def test_override_clear_ends_an_override() -> None:
+    assert command("override Acme clear") == Command(Verb.OVERRIDE_CLEAR, target="Acme")
+
+
+def test_a_command_word_that_takes_no_argument_followed_by_text_is_an_account_name() -> None:
+    assert command("mine") == Command(Verb.MINE)
+    parsed = command("mine corp")
+    assert (parsed.verb, parsed.target) == (Verb.TIER, "mine corp")
+
+
+def test_movers_defaults_to_a_week_and_reads_periods() -> None:
+    assert command("movers").duration == timedelta(days=7)
+    assert command("movers 30d").duration == timedelta(days=30)
+    assert command("变动 2周").duration == timedelta(days=14)
+    assert command("movers 3 months").duration == timedelta(days=90)
+
+
+def test_switches_and_preferences() -> None:
+    assert command("alerts off").switch is False
+    assert command("digest on") == Command(Verb.DIGEST_SWITCH, switch=True)
+    assert command("digest") == Command(Verb.DIGEST)
+    assert command("lang 中文").value == "zh"
+
+
+def test_qualification_subcommands() -> None:
+    assert command("qualify Acme Robotics") == Command(Verb.QUALIFY, target="Acme Robotics")
+    answer = command("qualify answer stance=selecting")
+    assert (answer.verb, answer.target, answer.value) == (Verb.QUALIFY_ANSWER, "stance", "selecting")
+    assert command("qualify back").verb is Verb.QUALIFY_BACK
+    assert command("qualify cancel").verb is Verb.QUALIFY_CANCEL
+
+
+def test_people_add_reads_name_role_and_chat_links() -> None:
+    parsed = command('people add "Li Lei" manager slack=U01 telegram=42')
+    assert (parsed.target, parsed.value) == ("Li Lei", "manager")
+    assert dict(parsed.assignments) == {"slack": "U01", "telegram": "42"}
+
+
+def test_typed_text_without_a_command_word_is_marked_not_explicit() -> None:
+    assert command("acme").explicit is False
+    assert command("tier acme").explicit is True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_the_parser_never_crashes_on_any_text(text: str) -> None:
+    result = parse(text)
+    assert isinstance(result, Command | ParseError)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["set", "override", "role", "people add", "lang", "movers", "alerts", "qualify answer"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+)
+def test_the_parser_never_crashes_on_command_words_with_junk(word: str, junk: str) -> None:
+    result = parse(f"{word} {junk}")
+    assert isinstance(result, Command | ParseError)
