@@ -33,6 +33,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_URL, alias="TIERBOT_DATABASE_URL")
     model: str = Field("default", alias="TIERBOT_MODEL")
+    prospect_model: str = Field("prospect", alias="TIERBOT_PROSPECT_MODEL")
     default_role: Role | None = Field(None, alias="TIERBOT_DEFAULT_ROLE")
     reps_update_all: bool = Field(False, alias="TIERBOT_REPS_UPDATE_ALL")
     conversation_timeout_minutes: int = Field(

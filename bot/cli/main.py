@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import bench_cmds, scoring_cmds
+from bot.cli import app_cmds, bench_cmds, scoring_cmds
 
 app = typer.Typer(
     help="tierbot: grade B2B accounts into tiers, explain every point, say what to do next.",
@@ -13,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 scoring_cmds.register(app)
+app_cmds.register(app)
 bench_cmds.register(app)
 
 

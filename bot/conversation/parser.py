@@ -71,28 +71,67 @@ class ParseError:
 
 
 _ALIASES: dict[str, Verb] = {
-    "help": Verb.HELP, "h": Verb.HELP, "?": Verb.HELP, "帮助": Verb.HELP, "start": Verb.HELP,
-    "tier": Verb.TIER, "card": Verb.TIER, "等级": Verb.TIER, "分级": Verb.TIER,
-    "why": Verb.WHY, "explain": Verb.WHY, "为什么": Verb.WHY, "原因": Verb.WHY,
-    "playbook": Verb.PLAYBOOK, "打法": Verb.PLAYBOOK, "策略": Verb.PLAYBOOK,
-    "history": Verb.HISTORY, "历史": Verb.HISTORY,
-    "set": Verb.SET, "update": Verb.SET, "设置": Verb.SET, "更新": Verb.SET,
-    "edit": Verb.EDIT, "编辑": Verb.EDIT,
-    "override": Verb.OVERRIDE, "覆盖": Verb.OVERRIDE, "调级": Verb.OVERRIDE,
-    "undo": Verb.UNDO, "撤销": Verb.UNDO,
-    "reviewed": Verb.REVIEWED, "已复核": Verb.REVIEWED,
-    "find": Verb.FIND, "search": Verb.FIND, "查找": Verb.FIND, "搜索": Verb.FIND,
-    "mine": Verb.MINE, "我的": Verb.MINE,
-    "movers": Verb.MOVERS, "moves": Verb.MOVERS, "变动": Verb.MOVERS,
-    "review": Verb.REVIEW, "复核": Verb.REVIEW,
-    "qualify": Verb.QUALIFY, "评估": Verb.QUALIFY, "资格": Verb.QUALIFY,
-    "digest": Verb.DIGEST, "周报": Verb.DIGEST,
-    "alerts": Verb.ALERTS_SWITCH, "提醒": Verb.ALERTS_SWITCH,
-    "lang": Verb.LANG, "language": Verb.LANG, "语言": Verb.LANG,
-    "whoami": Verb.WHOAMI, "me": Verb.WHOAMI, "我是谁": Verb.WHOAMI,
-    "role": Verb.ROLE, "角色": Verb.ROLE,
-    "model": Verb.MODEL, "模型": Verb.MODEL,
-    "people": Verb.PEOPLE, "人员": Verb.PEOPLE,
+    "help": Verb.HELP,
+    "h": Verb.HELP,
+    "?": Verb.HELP,
+    "帮助": Verb.HELP,
+    "start": Verb.HELP,
+    "tier": Verb.TIER,
+    "card": Verb.TIER,
+    "等级": Verb.TIER,
+    "分级": Verb.TIER,
+    "why": Verb.WHY,
+    "explain": Verb.WHY,
+    "为什么": Verb.WHY,
+    "原因": Verb.WHY,
+    "playbook": Verb.PLAYBOOK,
+    "打法": Verb.PLAYBOOK,
+    "策略": Verb.PLAYBOOK,
+    "history": Verb.HISTORY,
+    "历史": Verb.HISTORY,
+    "set": Verb.SET,
+    "update": Verb.SET,
+    "设置": Verb.SET,
+    "更新": Verb.SET,
+    "edit": Verb.EDIT,
+    "编辑": Verb.EDIT,
+    "override": Verb.OVERRIDE,
+    "覆盖": Verb.OVERRIDE,
+    "调级": Verb.OVERRIDE,
+    "undo": Verb.UNDO,
+    "撤销": Verb.UNDO,
+    "reviewed": Verb.REVIEWED,
+    "已复核": Verb.REVIEWED,
+    "find": Verb.FIND,
+    "search": Verb.FIND,
+    "查找": Verb.FIND,
+    "搜索": Verb.FIND,
+    "mine": Verb.MINE,
+    "我的": Verb.MINE,
+    "movers": Verb.MOVERS,
+    "moves": Verb.MOVERS,
+    "变动": Verb.MOVERS,
+    "review": Verb.REVIEW,
+    "复核": Verb.REVIEW,
+    "qualify": Verb.QUALIFY,
+    "评估": Verb.QUALIFY,
+    "资格": Verb.QUALIFY,
+    "digest": Verb.DIGEST,
+    "周报": Verb.DIGEST,
+    "alerts": Verb.ALERTS_SWITCH,
+    "提醒": Verb.ALERTS_SWITCH,
+    "lang": Verb.LANG,
+    "language": Verb.LANG,
+    "语言": Verb.LANG,
+    "whoami": Verb.WHOAMI,
+    "me": Verb.WHOAMI,
+    "我是谁": Verb.WHOAMI,
+    "role": Verb.ROLE,
+    "角色": Verb.ROLE,
+    "model": Verb.MODEL,
+    "模型": Verb.MODEL,
+    "people": Verb.PEOPLE,
+    "人员": Verb.PEOPLE,
 }
 # Longest first, so "我是谁" wins over shorter aliases when no space follows a Chinese word.
 _CHINESE_ALIASES = sorted((a for a in _ALIASES if not a.isascii()), key=len, reverse=True)
@@ -120,16 +159,21 @@ EXAMPLES: dict[Verb, str] = {
 
 _MENTION = re.compile(r"^(?:<@[A-Z0-9]+(?:\|[^>]*)?>|@[\w.]+)[\s,:，：]*")
 _BOT_SUFFIX = re.compile(r"^(/?[^\s@]+)@\w+")
-_FILLERS = re.compile(r"^(?:please|pls|hey|hi|can you|could you|show me|tell me|查一下|看看|请)\s+", re.I)
+_FILLERS = re.compile(
+    r"^(?:please|pls|hey|hi|can you|could you|show me|tell me|查一下|看看|请)\s+", re.I
+)
 _WHAT_TIER = re.compile(
-    r"^(?:what(?:'s| is)?|which)\s+(?:is\s+)?(?:the\s+)?tier\s+(?:is|of|for)?\s*(?P<name>.+?)(?:\s+in)?$",
+    r"^(?:what(?:'s| is)?|which)\s+(?:is\s+)?(?:the\s+)?tier\s+"
+    r"(?:is|of|for)?\s*(?P<name>.+?)(?:\s+in)?$",
     re.I,
 )
 _TIER_OF_ZH = re.compile(r"^(?P<name>.+?)(?:是|的)?(?:什么|哪个|几)(?:等级|级别|级)$")
 _DURATION = re.compile(
     r"^(?P<n>\d+)\s*(?P<unit>d|days?|w|wk|weeks?|m|mo|months?|天|日|周|星期|个月|月)?$", re.I
 )
-_FOR_DURATION = re.compile(r"\s+(?:for|为期|持续)\s*(?P<d>\d+\s*\w*)\s*$|\s*(?P<zh>\d+\s*(?:天|周))\s*$", re.I)
+_FOR_DURATION = re.compile(
+    r"\s+(?:for|为期|持续)\s*(?P<d>\d+\s*\w*)\s*$|\s*(?P<zh>\d+\s*(?:天|周))\s*$", re.I
+)
 _ON = frozenset({"on", "yes", "enable", "开", "开启", "打开", "是"})
 _OFF = frozenset({"off", "no", "disable", "关", "关闭", "否"})
 _CLEAR = frozenset({"clear", "off", "remove", "none", "清除", "取消"})
@@ -164,7 +208,7 @@ def _split_verb(text: str) -> tuple[Verb | None, str]:
         return verb, rest.strip()
     for alias in _CHINESE_ALIASES:
         if text.startswith(alias):
-            return _ALIASES[alias], text[len(alias):].strip()
+            return _ALIASES[alias], text[len(alias) :].strip()
     return None, text
 
 
@@ -188,8 +232,16 @@ def _unquote(text: str) -> str:
 
 
 def _target_only(verb: Verb, rest: str) -> Command | ParseError:
-    needs_target = verb in (Verb.TIER, Verb.WHY, Verb.PLAYBOOK, Verb.HISTORY, Verb.UNDO,
-                            Verb.EDIT, Verb.REVIEWED, Verb.FIND)
+    needs_target = verb in (
+        Verb.TIER,
+        Verb.WHY,
+        Verb.PLAYBOOK,
+        Verb.HISTORY,
+        Verb.UNDO,
+        Verb.EDIT,
+        Verb.REVIEWED,
+        Verb.FIND,
+    )
     target = _unquote(rest)
     if needs_target and not target:
         return ParseError("needs_account", EXAMPLES[verb])
@@ -235,8 +287,11 @@ def _override(verb: Verb, rest: str) -> Command | ParseError:
             return ParseError("bad_duration", EXAMPLES[Verb.OVERRIDE], found.group(0).strip())
         reason = reason[: found.start()]
     return Command(
-        Verb.OVERRIDE, target=_unquote(" ".join(words[:-1])), tier=words[-1],
-        reason=reason.strip(), duration=duration,
+        Verb.OVERRIDE,
+        target=_unquote(" ".join(words[:-1])),
+        tier=words[-1],
+        reason=reason.strip(),
+        duration=duration,
     )
 
 
@@ -276,8 +331,17 @@ def _switch(verb: Verb, rest: str) -> Command | ParseError:
 
 def _lang(verb: Verb, rest: str) -> Command | ParseError:
     word = rest.strip().casefold()
-    codes = {"en": "en", "english": "en", "英文": "en", "英语": "en",
-             "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh"}
+    codes = {
+        "en": "en",
+        "english": "en",
+        "英文": "en",
+        "英语": "en",
+        "zh": "zh",
+        "cn": "zh",
+        "chinese": "zh",
+        "中文": "zh",
+        "汉语": "zh",
+    }
     if word not in codes:
         return ParseError("bad_language", EXAMPLES[Verb.LANG], rest)
     return Command(Verb.LANG, value=codes[word])
@@ -314,8 +378,11 @@ def _people(verb: Verb, rest: str) -> Command | ParseError:
         return Command(Verb.PEOPLE)
     if sub in ("remove", "delete", "删除"):
         name = _unquote(tail)
-        return Command(Verb.PEOPLE_REMOVE, target=name) if name else ParseError(
-            "needs_person", EXAMPLES[Verb.PEOPLE_REMOVE])
+        return (
+            Command(Verb.PEOPLE_REMOVE, target=name)
+            if name
+            else ParseError("needs_person", EXAMPLES[Verb.PEOPLE_REMOVE])
+        )
     if sub not in ("add", "添加"):
         return ParseError("unknown_command", EXAMPLES[Verb.PEOPLE_ADD], rest)
     try:
@@ -326,8 +393,9 @@ def _people(verb: Verb, rest: str) -> Command | ParseError:
     words = [t for t in tokens if "=" not in t]
     if len(words) < 2 or words[-1].casefold() not in ("rep", "manager", "admin"):
         return ParseError("bad_role", EXAMPLES[Verb.PEOPLE_ADD], tail)
-    return Command(Verb.PEOPLE_ADD, target=" ".join(words[:-1]), value=words[-1].casefold(),
-                   assignments=links)
+    return Command(
+        Verb.PEOPLE_ADD, target=" ".join(words[:-1]), value=words[-1].casefold(), assignments=links
+    )
 
 
 _NO_ARGUMENTS = frozenset({Verb.MINE, Verb.WHOAMI, Verb.MODEL, Verb.REVIEW})

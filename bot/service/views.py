@@ -59,6 +59,7 @@ class Card:
     result: ScoreResult
     plan: WhatItTakes
     recent_changes: tuple[TierChangeView, ...]
+    locale: str = "en"  # the language the card was asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class PersonView:
     id: int
     name: str
     role: Role
-    language: Language
+    language: Language | None  # None: follow the chat platform's language hint
     time_zone: str
     email: str | None
     alerts_enabled: bool
@@ -113,3 +114,15 @@ class ModelInfo:
     version: int
     title: str
     activated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationReport:
+    """What activating a model did: accounts rescored, and how many changed tier which way."""
+
+    accounts: int
+    changed: int  # accounts whose model tier changed (up, down, or to a tier the old model lacked)
+    up: int
+    down: int
+    seconds: float
+    model: ModelInfo  # the model now active

@@ -162,6 +162,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     try:
         # WAL lets the chat handlers read while the scheduler writes.
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL never corrupts the file; a power cut may lose the last commits,
+        # and each commit skips an fsync, which makes every chat update several times faster.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")

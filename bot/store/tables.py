@@ -76,9 +76,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(unique=True)
     role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
-    language: Mapped[Language] = mapped_column(
-        string_enum(Language, "language"), default=Language.EN
-    )
+    # None: follow the language hint each chat platform sends; set once the person chooses.
+    language: Mapped[Language | None] = mapped_column(string_enum(Language, "language"))
     time_zone: Mapped[str] = mapped_column(default="UTC")  # IANA name
     email: Mapped[str | None]
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -125,6 +124,8 @@ class Account(Base):
 
     score: Mapped[float | None]
     sub_scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # scored_tier is what the model gives; tier is what everyone sees (an active override wins).
+    scored_tier: Mapped[str | None]
     tier: Mapped[str | None]
     tier_since: Mapped[datetime | None]
     last_reviewed_at: Mapped[datetime | None]

@@ -200,7 +200,7 @@ def upgrade() -> None:
             sa.Enum(
                 "en", "zh", name="language", native_enum=False, create_constraint=True, length=32
             ),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column("time_zone", sa.String(), nullable=False),
         sa.Column("email", sa.String(), nullable=True),
@@ -278,6 +278,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("scored_tier", sa.String(), nullable=True),
         sa.Column("tier", sa.String(), nullable=True),
         sa.Column("tier_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_reviewed_at", sa.DateTime(timezone=True), nullable=True),

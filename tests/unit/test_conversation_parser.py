@@ -95,7 +95,11 @@ def test_override_reads_tier_reason_and_duration() -> None:
     assert parsed.reason == "strategic partner"
     assert parsed.duration == timedelta(days=14)
     chinese = command("覆盖 华为 A 因为 战略客户 30天")
-    assert (chinese.target, chinese.reason, chinese.duration) == ("华为", "战略客户", timedelta(days=30))
+    assert (chinese.target, chinese.reason, chinese.duration) == (
+        "华为",
+        "战略客户",
+        timedelta(days=30),
+    )
 
 
 def test_override_clear_ends_an_override() -> None:
@@ -125,7 +129,11 @@ def test_switches_and_preferences() -> None:
 def test_qualification_subcommands() -> None:
     assert command("qualify Acme Robotics") == Command(Verb.QUALIFY, target="Acme Robotics")
     answer = command("qualify answer stance=selecting")
-    assert (answer.verb, answer.target, answer.value) == (Verb.QUALIFY_ANSWER, "stance", "selecting")
+    assert (answer.verb, answer.target, answer.value) == (
+        Verb.QUALIFY_ANSWER,
+        "stance",
+        "selecting",
+    )
     assert command("qualify back").verb is Verb.QUALIFY_BACK
     assert command("qualify cancel").verb is Verb.QUALIFY_CANCEL
 
@@ -150,7 +158,9 @@ def test_the_parser_never_crashes_on_any_text(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(["set", "override", "role", "people add", "lang", "movers", "alerts", "qualify answer"]),
+    st.sampled_from(
+        ["set", "override", "role", "people add", "lang", "movers", "alerts", "qualify answer"]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
 )
 def test_the_parser_never_crashes_on_command_words_with_junk(word: str, junk: str) -> None:

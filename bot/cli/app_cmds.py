@@ -1,0 +1,172 @@
+"""``tierbot run``, ``chat``, ``db`` and ``people``: the app from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from bot.cli.output import console, fail, user_errors
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import migrate
+from bot.store.enums import Role
+from bot.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+T = TypeVar("T")
+db_app = typer.Typer(help="Create or change the database schema.", no_args_is_help=True)
+people_app = typer.Typer(help="Who may use tierbot, and with which role.", no_args_is_help=True)
+
+CONSOLE_PERSON = "demo"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("chat")(chat_command)
+    app.command("demo")(demo_command)
+    app.add_typer(db_app, name="db")
+    app.add_typer(people_app, name="people")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        fail(str(error))
+
+
+def with_app(work: Callable[[App], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run ``work`` on a migrated database; user errors end with a message, not a traceback."""
+
+    # Imported here so that commands like `tierbot score` never load the chat stack.
+    from bot.app import running_app
+    from bot.service.errors import ServiceError
+
+    async def main() -> T:
+        async with running_app(settings or settings_or_exit()) as app:
+            return await work(app)
+
+    with user_errors(ServiceError, StoreError):
+        return asyncio.run(main())
+
+
+async def _console(app: App, name: str, role: Role, locale: str | None) -> None:
+    from bot.adapters.console import ConsoleChat
+
+    await app.service.ensure_person(
+        "console", name, name=name, role=role, language=None, team_id=None
+    )
+    await ConsoleChat(app.conversation, name, locale=locale).run()
+
+
+def chat_command(
+    name: Annotated[
+        str, typer.Option("--as", help="Chat as this person (created if new).")
+    ] = CONSOLE_PERSON,
+    role: Annotated[Role, typer.Option(help="Role of a newly created person.")] = Role.MANAGER,
+    locale: Annotated[
+        str | None, typer.Option(help="en or zh, until the person chooses with lang.")
+    ] = None,
+) -> None:
+    """Chat with tierbot in this terminal: the same commands as on Slack and Telegram."""
+    with_app(lambda app: _console(app, name, role, locale))
+
+
+def run_command() -> None:
+    """Start every chat whose tokens are set; with none, load demo data and open the console."""
+    settings = settings_or_exit()
+    if settings.slack_enabled or settings.telegram_enabled:
+        from bot.runner import run_adapters  # imported late: only needed with chat tokens
+
+        with_app(run_adapters, settings)
+        return
+    console.print(
+        "No SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN set: opening the console chat with demo data."
+    )
+    with_app(_demo_console, settings)
+
+
+async def _demo_console(app: App) -> None:
+    from bot.demo import ensure_demo_data
+
+    created = await ensure_demo_data(app, console_person=CONSOLE_PERSON)
+    if created:
+        console.print(f"Loaded demo data: {created} accounts.")
+    await _console(app, CONSOLE_PERSON, Role.MANAGER, None)
+
+
+def demo_command() -> None:
+    """Load demo data (a few hundred accounts, eight weeks of history) into an empty database."""
+
+    async def load(app: App) -> int:
+        from bot.demo import ensure_demo_data
+
+        return await ensure_demo_data(app, console_person=CONSOLE_PERSON)
+
+    created = with_app(load)
+    if created:
+        console.print(f"Loaded demo data: {created} accounts. Try: tierbot chat")
+    else:
+        console.print(
+            "The database already has accounts; demo data is only loaded into an empty one."
+        )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database (TIERBOT_DATABASE_URL) to the newest schema, or to REVISION."""
+    settings = settings_or_exit()
+    with user_errors(StoreError):
+        migrate.upgrade(settings.database_url, revision)
+        console.print(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+) -> None:
+    """Migrate the database back to REVISION (base removes every table)."""
+    settings = settings_or_exit()
+    with user_errors(StoreError):
+        migrate.downgrade(settings.database_url, revision)
+        console.print(f"database at revision {migrate.current(settings.database_url) or 'base'}")
+
+
+@people_app.command("add")
+def people_add(
+    name: Annotated[str, typer.Argument()],
+    role: Annotated[Role, typer.Option(help="rep, manager or admin.")] = Role.REP,
+    slack: Annotated[str | None, typer.Option(help="Slack user id, e.g. U0123ABC.")] = None,
+    telegram: Annotated[str | None, typer.Option(help="Telegram numeric user id.")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Add a person who may use tierbot."""
+    from bot.service.actor import Actor
+
+    person = with_app(
+        lambda app: app.service.add_person(
+            Actor.cli(), name, role, slack=slack, telegram=telegram, email=email
+        )
+    )
+    console.print(f"added {person.name} ({person.role.value})")
+
+
+@people_app.command("list")
+def people_list() -> None:
+    """List everyone with their role and chat accounts."""
+    for person in with_app(lambda app: app.service.list_people()):
+        links = ", ".join(f"{i.platform}:{i.platform_user_id}" for i in person.identities)
+        console.print(f"{person.name}\t{person.role.value}\t{links}")
+
+
+@people_app.command("remove")
+def people_remove(name: Annotated[str, typer.Argument()]) -> None:
+    """Remove a person; their accounts keep their history."""
+    from bot.service.actor import Actor
+
+    with_app(lambda app: app.service.remove_person(Actor.cli(), name))
+    console.print(f"removed {name}")

@@ -1,0 +1,157 @@
+"""The conversation core: one entry point for every platform.
+
+``Conversation.handle`` takes an IncomingMessage and returns the Replies to send. It
+admits the sender, continues a multi-turn flow if one is open, parses the command and
+runs its handler. Every error a person can cause becomes a reply; an unexpected one
+is logged and answered with an apology, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.conversation.access import AccessPolicy, Admitted
+from bot.conversation.errors import parse_error_reply, service_error_reply
+from bot.conversation.handlers import accounts, lists, people
+from bot.conversation.handlers.help import help_reply
+from bot.conversation.handlers.qualify import FLOW, QualifyFlow
+from bot.conversation.messages import IncomingMessage, Reply, ReplyKind
+from bot.conversation.parser import Command, ParseError, Verb, parse
+from bot.conversation.texts import TextsCache
+from bot.conversation.turn import Turn
+from bot.service import TieringService
+from bot.service.errors import ServiceError
+from bot.store.errors import StoreError
+from scoring import CompiledModel
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Turn, Command], Awaitable[Reply]]
+# Words that act on an open qualification when typed as plain text.
+_FLOW_WORDS = {
+    "back": Verb.QUALIFY_BACK,
+    "返回": Verb.QUALIFY_BACK,
+    "上一步": Verb.QUALIFY_BACK,
+    "cancel": Verb.QUALIFY_CANCEL,
+    "取消": Verb.QUALIFY_CANCEL,
+    "stop": Verb.QUALIFY_CANCEL,
+}
+
+
+class Conversation:
+    def __init__(
+        self,
+        service: TieringService,
+        texts: TextsCache,
+        access: AccessPolicy,
+        *,
+        clock: Clock,
+        prospect_model: CompiledModel,
+    ) -> None:
+        self.service = service
+        self.texts = texts
+        self.access = access
+        self.clock = clock
+        self.qualify = QualifyFlow(prospect_model)
+        self.handlers: dict[Verb, Handler] = {
+            Verb.HELP: help_reply,
+            Verb.TIER: accounts.tier,
+            Verb.WHY: accounts.why,
+            Verb.PLAYBOOK: accounts.playbook,
+            Verb.HISTORY: accounts.history,
+            Verb.SET: accounts.set_facts,
+            Verb.EDIT: accounts.edit,
+            Verb.OVERRIDE: accounts.override,
+            Verb.OVERRIDE_CLEAR: accounts.override_clear,
+            Verb.UNDO: accounts.undo,
+            Verb.REVIEWED: accounts.reviewed,
+            Verb.FIND: accounts.find,
+            Verb.MINE: lists.mine,
+            Verb.MOVERS: lists.movers,
+            Verb.REVIEW: lists.review,
+            Verb.DIGEST: lists.digest_preview,
+            Verb.QUALIFY: self.qualify.start,
+            Verb.QUALIFY_ANSWER: self.qualify.answer,
+            Verb.QUALIFY_BACK: self.qualify.back,
+            Verb.QUALIFY_CANCEL: self.qualify.cancel,
+            Verb.QUALIFY_SAVE: self.qualify.save,
+            Verb.ALERTS_SWITCH: people.alerts_switch,
+            Verb.DIGEST_SWITCH: people.digest_switch,
+            Verb.LANG: people.lang,
+            Verb.WHOAMI: people.whoami,
+            Verb.ROLE: people.role,
+            Verb.MODEL: people.model,
+            Verb.PEOPLE: people.people,
+            Verb.PEOPLE_ADD: people.people_add,
+            Verb.PEOPLE_REMOVE: people.people_remove,
+        }
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        texts = self.texts.get(message.locale)
+        try:
+            if message.delivery_id and not await self.service.first_delivery(
+                message.platform.value, message.delivery_id
+            ):
+                return []  # a platform retry of something already handled
+            admitted = await self.access.admit(message)
+            if not isinstance(admitted, Admitted):
+                texts = self.texts.get(admitted.locale)
+                return [
+                    Reply(
+                        title=texts(
+                            "common", "refused", reason=admitted.reason, user_id=admitted.user_id
+                        ),
+                        kind=ReplyKind.ERROR,
+                    )
+                ]
+            texts = self.texts.get(admitted.locale)
+            turn = Turn(
+                message,
+                admitted.person,
+                admitted.actor,
+                texts,
+                self.service,
+                self._now(),
+                self.texts,
+            )
+            return [await self._run(turn)]
+        except ServiceError as error:
+            return [service_error_reply(texts, error)]
+        except StoreError:
+            log.exception("storage failed while handling %s", message.platform)
+            return [Reply(title=texts("common", "try_again"), kind=ReplyKind.ERROR)]
+        except Exception:
+            log.exception("unexpected error while handling %s", message.platform)
+            return [Reply(title=texts("common", "try_again"), kind=ReplyKind.ERROR)]
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    async def _run(self, turn: Turn) -> Reply:
+        command = await self._command(turn)
+        if isinstance(command, ParseError):
+            return parse_error_reply(turn.texts, command)
+        return await self.handlers[command.verb](turn, command)
+
+    async def _command(self, turn: Turn) -> Command | ParseError:
+        """Typed text in an open qualification answers it, unless a command word starts it."""
+        text = turn.message.text.strip()
+        parsed = parse(text)
+        if turn.message.is_button or not await self._in_flow(turn):
+            return parsed
+        flow_word = _FLOW_WORDS.get(text.casefold())
+        if flow_word is not None:
+            return Command(flow_word)
+        if isinstance(parsed, Command) and parsed.explicit:
+            return parsed
+        return Command(Verb.QUALIFY_ANSWER, value=text)
+
+    async def _in_flow(self, turn: Turn) -> bool:
+        message = turn.message
+        state = await self.service.load_state(
+            message.platform.value, message.chat_id, message.user_id
+        )
+        return state is not None and state[0] == FLOW and not state[1].get("done")

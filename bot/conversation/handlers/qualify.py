@@ -1,0 +1,209 @@
+"""Qualify a prospect in a short conversation: one question at a time, back and cancel.
+
+The state (answers so far, the order they were given in) lives in the database through
+the service, keyed by platform + chat + person, so it survives a restart and any
+replica can take the next answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation.cards import card_reply
+from bot.conversation.messages import Button, ButtonStyle, Reply, ReplyKind, Section
+from bot.conversation.parser import Command
+from bot.conversation.texts import Texts, flat
+from bot.conversation.turn import Turn
+from scoring import (
+    CompiledModel,
+    FactValue,
+    Qualification,
+    QualificationError,
+    parse_answer,
+    qualify,
+)
+from scoring.spec import FieldType
+
+FLOW = "qualify"
+ANSWER_PREFIX = "qualify answer "
+
+
+class QualifyFlow:
+    def __init__(self, model: CompiledModel) -> None:
+        self.model = model
+
+    async def start(self, turn: Turn, command: Command) -> Reply:
+        state: dict[str, Any] = {"name": command.target, "answers": {}, "order": []}
+        return await self._ask(turn, state)
+
+    async def answer(self, turn: Turn, command: Command) -> Reply:
+        state = await self._state(turn)
+        if state is None:
+            return _no_flow(turn.texts)
+        current = qualify(self.model, _answers(state)).next_question
+        field = command.target or (current.field if current else "")
+        try:
+            value = parse_answer(self.model, field, self._choice_by_number(field, command.value))
+        except QualificationError as error:
+            return self._invalid(turn, state, "; ".join(p.message for p in error.problems))
+        state["answers"][field] = value
+        state["order"] = [f for f in state["order"] if f != field] + [field]
+        return await self._ask(turn, state)
+
+    async def back(self, turn: Turn, command: Command) -> Reply:
+        state = await self._state(turn)
+        if state is None:
+            return _no_flow(turn.texts)
+        if state["order"]:
+            state["answers"].pop(state["order"].pop(), None)
+        state.pop("done", None)
+        return await self._ask(turn, state)
+
+    async def cancel(self, turn: Turn, command: Command) -> Reply:
+        await turn.service.clear_state(*_key(turn))
+        return Reply(title=turn.texts("qualify", "cancelled"))
+
+    async def save(self, turn: Turn, command: Command) -> Reply:
+        state = await self._state(turn)
+        if state is None or not state.get("done"):
+            return _no_flow(turn.texts)
+        name = command.target or state.get("name", "")
+        if not name:
+            return Reply(title=turn.texts("qualify", "save_needs_name"), kind=ReplyKind.ERROR)
+        active = await turn.service.active_model()
+        facts = {k: v for k, v in _answers(state).items() if k in active.fields}
+        card = await turn.service.create_account(
+            turn.actor, name, facts=facts, owner_id=turn.person.id
+        )
+        await turn.service.clear_state(*_key(turn))
+        note = turn.texts("qualify", "saved", grade=state.get("grade", ""))
+        return card_reply(turn.texts, card, manager=turn.is_manager, note=note)
+
+    def _choice_by_number(self, field: str, raw: str) -> str:
+        definition = self.model.fields.get(field)
+        if definition and definition.type is FieldType.CHOICE and raw.isdigit():
+            index = int(raw) - 1
+            if 0 <= index < len(definition.choices):
+                return definition.choices[index]
+        return raw
+
+    async def _state(self, turn: Turn) -> dict[str, Any] | None:
+        loaded = await turn.service.load_state(*_key(turn))
+        if loaded is None or loaded[0] != FLOW:
+            return None
+        return loaded[1]
+
+    async def _ask(self, turn: Turn, state: dict[str, Any]) -> Reply:
+        result = qualify(self.model, _answers(state))
+        if result.next_question is None:
+            state["done"], state["grade"] = True, result.provisional_grade
+            await turn.service.save_state(*_key(turn), FLOW, _jsonable(state))
+            return self._result(turn.texts, state, result)
+        await turn.service.save_state(*_key(turn), FLOW, _jsonable(state))
+        return self._question(turn.texts, state, result)
+
+    def _question(self, texts: Texts, state: dict[str, Any], result: Qualification) -> Reply:
+        question = result.next_question
+        assert question is not None
+        field = self.model.fields[question.field]
+        buttons = [
+            Button(texts.local(label), f"{ANSWER_PREFIX}{field.name}={choice}")
+            for choice, label in zip(field.choices, field.choice_labels, strict=True)
+        ]
+        if field.type is FieldType.BOOLEAN:
+            buttons = [
+                Button(texts("common", "yes"), f"{ANSWER_PREFIX}{field.name}=yes"),
+                Button(texts("common", "no"), f"{ANSWER_PREFIX}{field.name}=no"),
+            ]
+        if state["order"]:
+            buttons.append(Button(texts("qualify", "back"), "qualify back"))
+        buttons.append(Button(texts("qualify", "cancel"), "qualify cancel", ButtonStyle.DANGER))
+        grade = self.model.tier(result.provisional_grade)
+        return Reply(
+            title=texts.local(question.prompt),
+            kind=ReplyKind.QUESTION,
+            sections=(
+                Section(
+                    None,
+                    texts.lines(
+                        "qualify",
+                        "progress",
+                        number=len(state["order"]) + 1,
+                        left=len(result.open_questions),
+                        grade=result.provisional_grade,
+                        window=texts.local(grade.close_window) if grade else "",
+                        help=texts.local(question.help),
+                        typed=field.type not in (FieldType.CHOICE, FieldType.BOOLEAN),
+                    ),
+                ),
+            ),
+            buttons=tuple(buttons),
+            extra={"flow": FLOW, "field": field.name},
+        )
+
+    def _result(self, texts: Texts, state: dict[str, Any], result: Qualification) -> Reply:
+        grade = self.model.tier(result.provisional_grade)
+        assert grade is not None
+        book = result.playbook
+        steps = tuple(
+            f"{i}. {texts.local(s)}" for i, s in enumerate(book.next_steps if book else (), 1)
+        )
+        answers = tuple(
+            f"{texts.local(self.model.fields[f].label)}: {texts.fact(self.model.fields[f], v)}"
+            for f, v in _answers(state).items()
+        )
+        buttons = [Button(texts("qualify", "save_button"), "qualify save", ButtonStyle.PRIMARY)]
+        if state["order"]:
+            buttons.append(Button(texts("qualify", "back"), "qualify back"))
+        return Reply(
+            title=texts(
+                "qualify",
+                "result_title",
+                name=flat(state.get("name", "")),
+                grade=grade.name,
+                label=texts.local(grade.label),
+            ),
+            kind=ReplyKind.CARD,
+            fields=texts.fields(
+                "qualify",
+                "result_fields",
+                window=texts.local(grade.close_window),
+                owner=texts.local(book.owner) if book else "",
+            ),
+            sections=(
+                Section(texts("qualify", "answers_title"), answers),
+                Section(texts("qualify", "steps_title"), steps),
+            ),
+            buttons=tuple(buttons),
+            footer=texts("qualify", "save_hint"),
+        )
+
+    def _invalid(self, turn: Turn, state: dict[str, Any], problem: str) -> Reply:
+        question = self._question(turn.texts, state, qualify(self.model, _answers(state)))
+        return Reply(
+            title=turn.texts("qualify", "invalid_answer", problem=problem),
+            kind=ReplyKind.ERROR,
+            sections=(Section(question.title, question.sections[0].lines),),
+            buttons=question.buttons,
+        )
+
+
+def _answers(state: dict[str, Any]) -> dict[str, FactValue]:
+    return dict(state.get("answers", {}))
+
+
+def _jsonable(state: dict[str, Any]) -> dict[str, Any]:
+    return {**state, "answers": dict(state["answers"]), "order": list(state["order"])}
+
+
+def _key(turn: Turn) -> tuple[str, str, str]:
+    message = turn.message
+    return message.platform.value, message.chat_id, message.user_id
+
+
+def _no_flow(texts: Texts) -> Reply:
+    return Reply(
+        title=texts("qualify", "no_flow"),
+        kind=ReplyKind.ERROR,
+        buttons=(Button(texts("qualify", "start_button"), "qualify"),),
+    )

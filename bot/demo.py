@@ -1,0 +1,159 @@
+"""Demo data: a living book of accounts, so a newcomer sees tierbot working at once.
+
+A few hundred accounts with English and Chinese names, reps and managers who own them,
+and eight weeks of history: facts were updated week by week, so tiers moved, reviews
+were done and the movers and digest have something to show. Everything is written
+through the use-cases, so the audit log and tier history are as real as in production.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from bot.app import App, build_service
+from bot.benchmarks.synthetic import rows_from_columns, synthetic_columns
+from bot.clock import ManualClock
+from bot.service import TieringService
+from bot.service.actor import Actor
+from bot.store.enums import Channel, Role
+from scoring import CompiledModel, FactValue, facts_to_json
+
+ACCOUNTS = 300
+WEEKS = 8
+UPDATES_PER_WEEK = 25
+REPS = ("Li Wei", "Zhang Min", "Sarah Miller", "Wang Fang", "David Chen", "Liu Yang")
+MANAGERS = ("Mei Chen", "James Park")
+_EN = (
+    "Acme",
+    "Globex",
+    "Initech",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Wingtip",
+    "Adventure",
+    "Proseware",
+    "Lucerne",
+    "Fourth Coffee",
+    "Margie",
+    "Blue Yonder",
+)
+_EN_KIND = (
+    "Manufacturing",
+    "Logistics",
+    "Energy",
+    "Retail",
+    "Health",
+    "Finance",
+    "Robotics",
+    "Foods",
+    "Materials",
+    "Systems",
+)
+_ZH = (
+    "华信",
+    "中联",
+    "海川",
+    "恒达",
+    "瑞丰",
+    "天合",
+    "远航",
+    "金桥",
+    "新元",
+    "宏图",
+    "博远",
+    "盛世",
+)
+_ZH_KIND = ("制造", "物流", "能源", "零售", "医疗", "金融", "科技", "食品", "材料", "电子")
+
+
+def demo_names(count: int, rng: random.Random) -> list[str]:
+    """Unique company names, about half English and half Chinese."""
+    names = [f"{a} {k}" for a in _EN for k in _EN_KIND]
+    names += [f"{a}{k}有限公司" for a in _ZH for k in _ZH_KIND]
+    rng.shuffle(names)
+    extra = (f"{name} {n}" for n in range(2, 100) for name in names)
+    return (names + [next(extra) for _ in range(max(0, count - len(names)))])[:count]
+
+
+async def ensure_demo_data(app: App, *, console_person: str, seed: int = 7) -> int:
+    """Create the demo book if there are no accounts yet; return how many were created."""
+    if sum((await app.service.tier_distribution()).values()) > 0:
+        return 0
+    now = app.clock.now()
+    clock = ManualClock(now - timedelta(weeks=WEEKS))
+    service = build_service(app.settings, app.database, clock)
+    rng = random.Random(seed)
+    owners = await _people(service, console_person)
+    model = await service.active_model()
+    ids = await _accounts(service, model, owners, rng, clock)
+    for _ in range(WEEKS):
+        clock.advance(days=7)
+        await _week_of_updates(service, model, ids, rng)
+    return len(ids)
+
+
+async def _people(service: TieringService, console_person: str) -> list[int]:
+    cli = Actor.cli()
+    owners = [(await service.add_person(cli, name, Role.REP)).id for name in REPS]
+    for name in MANAGERS:
+        await service.add_person(cli, name, Role.MANAGER)
+    me = await service.ensure_person(
+        "console",
+        console_person,
+        name=console_person,
+        role=Role.MANAGER,
+        language=None,
+        team_id=None,
+    )
+    return [*owners, me.id]
+
+
+async def _accounts(
+    service: TieringService,
+    model: CompiledModel,
+    owners: list[int],
+    rng: random.Random,
+    clock: ManualClock,
+) -> list[int]:
+    columns = synthetic_columns(
+        model, ACCOUNTS, seed=rng.randrange(1 << 30), today=clock.now().date()
+    )
+    rows = rows_from_columns(model, columns, ACCOUNTS)
+    ids = []
+    for i, (name, facts) in enumerate(zip(demo_names(ACCOUNTS, rng), rows, strict=True)):
+        card = await service.create_account(
+            Actor.cli(),
+            name,
+            facts=facts_to_json(facts),
+            owner_id=owners[i % len(owners)],
+            external_id=f"DEMO-{i + 1:04d}",
+        )
+        ids.append(card.account.id)
+    return ids
+
+
+async def _week_of_updates(
+    service: TieringService, model: CompiledModel, ids: list[int], rng: random.Random
+) -> None:
+    actor = Actor(None, "CRM sync", Role.ADMIN, "demo", Channel.SYSTEM)
+    for account in rng.sample(ids, UPDATES_PER_WEEK):
+        await service.update_facts(actor, account, _nudge(model, rng))
+    for account in rng.sample(ids, UPDATES_PER_WEEK // 2):
+        await service.mark_reviewed(actor, account)
+
+
+def _nudge(model: CompiledModel, rng: random.Random) -> dict[str, Any]:
+    """A plausible weekly change: revenue grows or shrinks, orders come in, growth shifts."""
+    changes: dict[str, FactValue] = {}
+    if "revenue_growth" in model.fields:
+        changes["revenue_growth"] = round(rng.uniform(-20, 60), 1)
+    if "orders_per_year" in model.fields:
+        changes["orders_per_year"] = float(rng.randint(1, 30))
+    if "cumulative_revenue" in model.fields:
+        changes["cumulative_revenue"] = float(round(rng.lognormvariate(15.5, 1.0), -3))
+    return dict(facts_to_json(changes))

@@ -1,0 +1,123 @@
+"""Finding accounts by what people type, and the tier card of one account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.service import convert
+from bot.service import facts as stored_facts
+from bot.service.context import ServiceContext
+from bot.service.errors import AccountNotFound, AmbiguousAccount
+from bot.service.grading import score_account
+from bot.service.views import AccountMatch, AccountSummary, Card, TierChangeView
+from bot.store.search import candidate_ids
+from bot.store.tables import Account, Person, TierChange
+from scoring import CompiledModel, ScoreResult, what_it_takes
+
+EXACT = 100.0
+CLEAR = 90.0  # a match this close is taken without asking...
+MARGIN = 5.0  # ...when the next one is at least this much further away
+CLOSE = CLEAR - MARGIN  # several matches this close, within MARGIN of each other: ask which
+DID_YOU_MEAN = 60.0  # below this a name is too different to suggest
+# The index ranks by trigrams; fetch more than asked so the finer ranking can reorder.
+_CANDIDATE_FACTOR = 4
+_MIN_CANDIDATES = 20
+RECENT_CHANGES = 5
+
+
+async def load(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise AccountNotFound(str(account_id))
+    return account
+
+
+async def summary(session: AsyncSession, account: Account) -> AccountSummary:
+    owner = None
+    if account.owner_id is not None:
+        owner = await session.scalar(select(Person.name).where(Person.id == account.owner_id))
+    return convert.account_summary(account, owner)
+
+
+async def find(ctx: ServiceContext, text: str, limit: int = 5) -> list[AccountMatch]:
+    async with ctx.database.session() as session:
+        wanted = max(limit * _CANDIDATE_FACTOR, _MIN_CANDIDATES)
+        ids = await candidate_ids(session, text, wanted)
+        rows = await session.execute(convert.summaries_query().where(Account.id.in_(ids)))
+        matches = [
+            AccountMatch(convert.account_summary(account, owner), similarity(text, account))
+            for account, owner in rows
+        ]
+    order = {account_id: rank for rank, account_id in enumerate(ids)}
+    matches.sort(key=lambda m: (-m.similarity, order[m.account.id]))
+    return matches[:limit]
+
+
+def similarity(text: str, account: Account) -> float:
+    """0-100: exact external id, name or alias (ignoring case) is 100; else fuzzy."""
+    wanted = " ".join(text.split()).casefold()
+    names = [account.name, *account.aliases]
+    if wanted == (account.external_id or "").casefold():
+        return EXACT
+    if any(wanted == name.casefold() for name in names):
+        return EXACT
+    return max(fuzz.WRatio(wanted, name, processor=default_process) for name in names)
+
+
+async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
+    matches = await find(ctx, text)
+    if not matches:
+        raise AccountNotFound(text)
+    best = matches[0]
+    runner_up = matches[1].similarity if len(matches) > 1 else 0.0
+    if best.similarity >= CLEAR and best.similarity - runner_up >= MARGIN:
+        return best.account
+    close = [m.account for m in matches if m.similarity >= max(CLOSE, best.similarity - MARGIN)]
+    if len(close) > 1:
+        raise AmbiguousAccount(text, close)
+    raise AccountNotFound(text, [m.account for m in matches if m.similarity >= DID_YOU_MEAN])
+
+
+async def card(ctx: ServiceContext, account_id: int, locale: str = "en") -> Card:
+    async with ctx.database.session() as session:
+        account = await load(session, account_id)
+        model = (await ctx.models.active(session)).model
+        result = score_account(ctx, model, account)
+        return await build_card(session, ctx, account, model, result, locale)
+
+
+async def build_card(
+    session: AsyncSession,
+    ctx: ServiceContext,
+    account: Account,
+    model: CompiledModel,
+    result: ScoreResult,
+    locale: str = "en",
+) -> Card:
+    facts = stored_facts.decode(model, account.facts)
+    return Card(
+        account=await summary(session, account),
+        facts=facts,
+        model=model,
+        result=result,
+        plan=what_it_takes(model, facts, result=result, today=ctx.today()),
+        recent_changes=tuple(await recent_changes(session, account.id, RECENT_CHANGES)),
+        locale=locale,
+    )
+
+
+async def recent_changes(
+    session: AsyncSession, account_id: int, limit: int
+) -> Sequence[TierChangeView]:
+    query = (
+        convert.tier_changes_query()
+        .where(TierChange.account_id == account_id)
+        .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
+        .limit(limit)
+    )
+    return [convert.tier_change_view(row) for row in await session.execute(query)]

@@ -1,0 +1,276 @@
+"""TieringService: every use-case the adapters, the conversation core and the CLI may call.
+
+Each method is one use-case in one transaction; the work is done by the small module
+named for its concept. Build one per process in the composition root::
+
+    service = TieringService(database, clock=SystemClock(), model_source=settings.model,
+                             alert_routes=settings.alert_routes(),
+                             reps_update_all=settings.reps_update_all,
+                             conversation_timeout=timedelta(
+                                 minutes=settings.conversation_timeout_minutes))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.service import (
+    accounts,
+    conversations,
+    creation,
+    deliveries,
+    lists,
+    models,
+    overrides,
+    people,
+    undo,
+    updates,
+)
+from bot.service.actor import Actor
+from bot.service.context import ServiceContext
+from bot.service.people import KEEP, Kept
+from bot.service.registry import CompiledModels, ModelRegistry
+from bot.service.views import (
+    AccountMatch,
+    AccountSummary,
+    ActivationReport,
+    Card,
+    ModelInfo,
+    PersonView,
+    ReviewItem,
+    TierChangeView,
+    UndoOutcome,
+    UpdateOutcome,
+)
+from bot.store.db import Database
+from bot.store.enums import Language, LifecycleStage, Role, ScoreCause
+from scoring import CompiledModel, ImpactReport
+
+
+class TieringService:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock,
+        model_source: str = "default",
+        alert_routes: Mapping[str, list[str]] | None = None,
+        reps_update_all: bool = False,
+        conversation_timeout: timedelta = timedelta(minutes=30),
+        compiled_models: CompiledModels | None = None,
+    ) -> None:
+        """``compiled_models`` may be shared by services in one process (e.g. tests)."""
+        self._ctx = ServiceContext(
+            database=database,
+            clock=clock,
+            models=ModelRegistry(database, clock, model_source, compiled_models),
+            alert_routes=dict(alert_routes or {}),
+            reps_update_all=reps_update_all,
+            conversation_timeout=conversation_timeout,
+        )
+
+    # -- the model ---------------------------------------------------------------------
+
+    async def active_model(self) -> CompiledModel:
+        """The model accounts are graded with (installing ``model_source`` if none is active)."""
+        async with self._ctx.database.session() as session:
+            return (await self._ctx.models.active(session)).model
+
+    async def model_info(self) -> ModelInfo:
+        return await models.current_info(self._ctx)
+
+    async def preview_model(self, text: str, source: str) -> ImpactReport:
+        return await models.preview_model(self._ctx, text, source)
+
+    async def activate_model(
+        self,
+        actor: Actor,
+        text: str,
+        source: str,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ActivationReport:
+        return await models.activate_model(self._ctx, actor, text, source, progress)
+
+    # -- finding and showing accounts ------------------------------------------------------
+
+    async def find_accounts(self, text: str, limit: int = 5) -> list[AccountMatch]:
+        return await accounts.find(self._ctx, text, limit)
+
+    async def resolve_account(self, text: str) -> AccountSummary:
+        return await accounts.resolve(self._ctx, text)
+
+    async def card(self, account_id: int, *, locale: str = "en") -> Card:
+        return await accounts.card(self._ctx, account_id, locale)
+
+    # -- changing accounts ---------------------------------------------------------------
+
+    async def update_facts(
+        self,
+        actor: Actor,
+        account_id: int,
+        raw: Mapping[str, object],
+        *,
+        expected_version: int | None = None,
+    ) -> UpdateOutcome:
+        return await updates.update_facts(self._ctx, actor, account_id, raw, expected_version)
+
+    async def override(
+        self, actor: Actor, account_id: int, tier: str, reason: str, *, until: datetime | None
+    ) -> Card:
+        return await overrides.override(self._ctx, actor, account_id, tier, reason, until)
+
+    async def clear_override(self, actor: Actor, account_id: int) -> Card:
+        return await overrides.clear_override(self._ctx, actor, account_id)
+
+    async def expire_overrides(self) -> int:
+        return await overrides.expire_overrides(self._ctx)
+
+    async def undo_last(self, actor: Actor, account_id: int) -> UndoOutcome:
+        return await undo.undo_last(self._ctx, actor, account_id)
+
+    async def mark_reviewed(self, actor: Actor, account_id: int) -> AccountSummary:
+        return await updates.mark_reviewed(self._ctx, actor, account_id)
+
+    async def create_account(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        facts: Mapping[str, object] | None = None,
+        owner_id: int | None = None,
+        external_id: str | None = None,
+        lifecycle_stage: LifecycleStage = LifecycleStage.PROSPECT,
+        aliases: Sequence[str] = (),
+        cause: ScoreCause = ScoreCause.UPDATE,
+        notify: bool = True,
+    ) -> Card:
+        """Create, score and audit an account; ``notify=False`` queues no alert (imports)."""
+        new = creation.NewAccount(
+            name, dict(facts or {}), owner_id, external_id, lifecycle_stage, aliases, cause, notify
+        )
+        return await creation.create_account(self._ctx, actor, new)
+
+    # -- lists -------------------------------------------------------------------------
+
+    async def accounts_by_owner(self, person_id: int) -> dict[str, list[AccountSummary]]:
+        return await lists.accounts_by_owner(self._ctx, person_id)
+
+    async def movers(
+        self, since: datetime, *, owner_id: int | None = None, limit: int = 50
+    ) -> list[TierChangeView]:
+        return await lists.movers(self._ctx, since, owner_id, limit)
+
+    async def review_list(self, person_id: int, *, near_points: float = 3.0) -> list[ReviewItem]:
+        return await lists.review_list(self._ctx, person_id, near_points)
+
+    async def tier_distribution(self, owner_id: int | None = None) -> dict[str, int]:
+        return await lists.tier_distribution(self._ctx, owner_id)
+
+    async def history(self, account_id: int, limit: int = 10) -> list[TierChangeView]:
+        return await lists.history(self._ctx, account_id, limit)
+
+    # -- people ------------------------------------------------------------------------
+
+    async def add_person(
+        self,
+        actor: Actor,
+        name: str,
+        role: Role | str,
+        *,
+        slack: str | None = None,
+        telegram: str | None = None,
+        email: str | None = None,
+        language: Language | str | None = None,
+        time_zone: str = "UTC",
+    ) -> PersonView:
+        new = people.NewPerson(name, role, slack, telegram, email, language, time_zone)
+        return await people.add_person(self._ctx, actor, new)
+
+    async def list_people(self) -> list[PersonView]:
+        return await people.list_people(self._ctx)
+
+    async def remove_person(self, actor: Actor, name: str) -> PersonView:
+        return await people.remove_person(self._ctx, actor, name)
+
+    async def set_role(self, actor: Actor, name_or_identity: str, role: Role | str) -> PersonView:
+        return await people.set_role(self._ctx, actor, name_or_identity, role)
+
+    async def person_by_identity(self, platform: str, platform_user_id: str) -> PersonView | None:
+        return await people.person_by_identity(self._ctx, platform, platform_user_id)
+
+    async def person_by_name(self, name: str) -> PersonView:
+        return await people.person_by_name(self._ctx, name)
+
+    async def ensure_person(
+        self,
+        platform: str,
+        platform_user_id: str,
+        *,
+        name: str,
+        role: Role | str,
+        language: Language | str | None = None,
+        team_id: str | None = None,
+    ) -> PersonView:
+        return await people.ensure_person(
+            self._ctx,
+            platform,
+            platform_user_id,
+            name=name,
+            role=role,
+            language=language,
+            team_id=team_id,
+        )
+
+    async def update_preferences(
+        self,
+        actor: Actor,
+        *,
+        language: Language | str | Kept | None = KEEP,
+        alerts_enabled: bool | Kept = KEEP,
+        digest_enabled: bool | Kept = KEEP,
+        time_zone: str | Kept = KEEP,
+    ) -> PersonView:
+        """Change the actor's own preferences; ``language=None`` follows the platform again."""
+        wanted = people.Preferences(language, alerts_enabled, digest_enabled, time_zone)
+        return await people.update_preferences(self._ctx, actor, wanted)
+
+    async def link_identity(
+        self,
+        actor: Actor,
+        name_or_identity: str,
+        platform: str,
+        platform_user_id: str,
+        *,
+        team_id: str | None = None,
+    ) -> PersonView:
+        return await people.link_identity(
+            self._ctx, actor, name_or_identity, platform, platform_user_id, team_id
+        )
+
+    # -- conversation state and deliveries -------------------------------------------------
+
+    async def load_state(
+        self, platform: str, chat_id: str, user_id: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        return await conversations.load_state(self._ctx, platform, chat_id, user_id)
+
+    async def save_state(
+        self, platform: str, chat_id: str, user_id: str, flow: str, state: dict[str, Any]
+    ) -> None:
+        await conversations.save_state(self._ctx, platform, chat_id, user_id, flow, state)
+
+    async def clear_state(self, platform: str, chat_id: str, user_id: str) -> None:
+        await conversations.clear_state(self._ctx, platform, chat_id, user_id)
+
+    async def prune_states(self) -> int:
+        return await conversations.prune_states(self._ctx)
+
+    async def first_delivery(self, platform: str, delivery_id: str) -> bool:
+        return await deliveries.first_delivery(self._ctx, platform, delivery_id)
+
+    async def prune_deliveries(self, older_than: timedelta) -> int:
+        return await deliveries.prune_deliveries(self._ctx, older_than)

@@ -1,0 +1,103 @@
+"""People: adding, finding, roles, identities, preferences, and first contact."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from bot.service import (
+    Actor,
+    InvalidInput,
+    PermissionDenied,
+    PersonNotFound,
+    TieringService,
+)
+from bot.store.db import Database
+from bot.store.enums import Language, Role
+from bot.store.tables import AuditEntry
+from bot.testing.builders import Team, add_team, service_for
+
+
+@pytest.fixture
+async def service(database: Database) -> TieringService:
+    return service_for(database)
+
+
+@pytest.fixture
+async def team(service: TieringService) -> Team:
+    return await add_team(service)
+
+
+async def test_admins_manage_people_and_every_change_is_audited(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    with pytest.raises(PermissionDenied) as caught:
+        await service.add_person(team.actor(team.manager), "Zoe", Role.REP)
+    assert caught.value.reason == "admins_only"
+    with pytest.raises(InvalidInput, match="already taken"):
+        await service.add_person(Actor.cli(), "ravi  rep ", Role.REP)
+    with pytest.raises(InvalidInput, match="already taken"):
+        await service.add_person(Actor.cli(), "Zoe", Role.REP, telegram="1001")
+    with pytest.raises(InvalidInput):
+        await service.add_person(Actor.cli(), "Zoe", Role.REP, time_zone="Mars/Olympus")
+
+    promoted = await service.set_role(Actor.cli(), "telegram:2002", Role.MANAGER)
+    assert (promoted.name, promoted.role) == ("Lin Rep", Role.MANAGER)
+    linked = await service.link_identity(Actor.cli(), "lin rep", "slack", "U0LIN", team_id="T1")
+    assert [(i.platform, i.platform_user_id) for i in linked.identities] == [
+        ("telegram", "2002"),
+        ("slack", "U0LIN"),
+    ]
+    removed = await service.remove_person(Actor.cli(), "Lin Rep")
+    assert removed.id == team.other_rep.id
+    with pytest.raises(PersonNotFound):
+        await service.person_by_name("Lin Rep")
+    assert await service.person_by_identity("slack", "U0LIN") is None
+    assert [p.name for p in await service.list_people()] == ["Mia Manager", "Ravi Rep"]
+
+    async with database.session() as session:
+        actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert actions == ["add_person"] * 3 + ["set_role", "link_identity", "remove_person"]
+
+
+async def test_preferences_change_only_what_is_given_and_language_can_follow_the_platform(
+    service: TieringService, team: Team
+) -> None:
+    rep = team.actor(team.rep)
+    assert team.rep.language is Language.EN
+
+    chinese = await service.update_preferences(rep, language="zh", time_zone="Asia/Shanghai")
+    assert chinese.language is Language.ZH
+    assert chinese.time_zone == "Asia/Shanghai"
+    assert chinese.alerts_enabled
+    following = await service.update_preferences(rep, language=None, digest_enabled=False)
+    assert following.language is None
+    assert following.time_zone == "Asia/Shanghai"
+    assert not following.digest_enabled
+    with pytest.raises(InvalidInput):
+        await service.update_preferences(rep, language="fr")
+    with pytest.raises(PersonNotFound):
+        await service.update_preferences(Actor.cli(), alerts_enabled=False)
+
+
+async def test_a_newcomer_is_created_once_even_when_messages_race_and_found_by_identity(
+    service: TieringService, team: Team
+) -> None:
+    people = await asyncio.gather(
+        *(
+            service.ensure_person("telegram", "4242", name="Ravi Rep", role=Role.REP)
+            for _ in range(3)
+        )
+    )
+
+    assert len({p.id for p in people}) == 1
+    newcomer = people[0]
+    # The name was taken, so the identity tells them apart.
+    assert newcomer.name == "Ravi Rep (telegram:4242)"
+    assert (newcomer.role, newcomer.language) == (Role.REP, None)
+    assert len(await service.list_people()) == 4
+    found = await service.person_by_identity("telegram", "4242")
+    assert found == newcomer
+    assert (await service.person_by_name("RAVI REP")).id == team.rep.id
