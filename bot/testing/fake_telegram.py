@@ -33,7 +33,12 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
-from bot.testing.fake_slack import RecordedCall, RecordingServer, UploadedFile, read_request_params
+from bot.testing.recording_server import (
+    RecordedCall,
+    RecordingServer,
+    UploadedFile,
+    read_request_params,
+)
 
 ChatType = Literal["private", "group", "supergroup"]
 ChatId = int | str
@@ -664,15 +669,7 @@ class FakeTelegram(RecordingServer):
                 attached = files.get(value.removeprefix("attach://"))
                 if attached is not None:
                     files[key] = attached
-        call = RecordedCall(
-            method=method,
-            params=params,
-            headers=dict(request.headers),
-            token=token,
-            time=time.monotonic(),
-            path=request.path,
-            files=files,
-        )
+        call = RecordedCall.arrived(request, method, params, token, files)
         self._record(call)
         try:
             result = await self._dispatch(call)

@@ -12,7 +12,7 @@ from bot.conversation.parser import Command
 from bot.conversation.texts import flat
 from bot.conversation.turn import Turn
 from bot.service.errors import InvalidInput
-from scoring import FieldDef, Problem
+from scoring import CompiledModel, FieldDef, Problem
 from scoring.spec import FieldType
 
 _BY_ID = re.compile(r"^#(\d+)$")
@@ -159,7 +159,7 @@ async def edit(turn: Turn, command: Command) -> Reply:
         footer=texts(
             "accounts",
             "edit_footer",
-            example=f"set {ref(card.account)} {_example_assignment(model.fields)}",
+            example=f"set {ref(card.account)} {_example_assignment(model, turn.now.date())}",
         ),
         extra={
             "form": "update_facts",
@@ -169,12 +169,10 @@ async def edit(turn: Turn, command: Command) -> Reply:
     )
 
 
-def _example_assignment(fields: object) -> str:
-    return (
-        "revenue=1.2M growth=35%"
-        if isinstance(fields, dict) and "revenue" in fields
-        else "field=value"
-    )
+def _example_assignment(model: CompiledModel, today: date) -> str:
+    """``field=value`` for the first two fields the model scores, with values that fit."""
+    names = model.scored_fields()[:2]
+    return " ".join(f"{name}={_sample(model.fields[name], today)}" for name in names)
 
 
 async def override(turn: Turn, command: Command) -> Reply:
