@@ -20,12 +20,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 db_app = typer.Typer(help="Create or change the database schema.", no_args_is_help=True)
 people_app = typer.Typer(help="Who may use tierbot, and with which role.", no_args_is_help=True)
+run_app = typer.Typer(
+    help="Start tierbot: every chat whose tokens are set, or the console with demo data.",
+    invoke_without_command=True,
+)
 
 CONSOLE_PERSON = "demo"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_command)
+    app.add_typer(run_app, name="run")
     app.command("chat")(chat_command)
     app.command("demo")(demo_command)
     app.add_typer(db_app, name="db")
@@ -76,12 +80,19 @@ def chat_command(
     with_app(lambda app: _console(app, name, role, locale))
 
 
-def run_command() -> None:
+@run_app.callback()
+def run_command(ctx: typer.Context) -> None:
     """Start every chat whose tokens are set; with none, load demo data and open the console."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = settings_or_exit()
     if settings.slack_enabled or settings.telegram_enabled:
-        from bot.runner import run_adapters  # imported late: only needed with chat tokens
+        from bot.runner import SetupError, check_adapters, run_adapters
 
+        try:
+            check_adapters(settings)
+        except SetupError as error:
+            fail(str(error))
         with_app(run_adapters, settings)
         return
     console.print(
