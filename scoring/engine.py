@@ -102,11 +102,11 @@ def fact_env(model: CompiledModel, facts: Mapping[str, FactValue], today: date |
         value = facts.get(name)
         if value is None:
             value = field.default
-        env[name] = None if value is None else _as_value(field, value, today)
+        env[name] = None if value is None else as_value(field, value, today)
     return env
 
 
-def _as_value(field: FieldDef, value: FactValue, today: date | None) -> Value:
+def as_value(field: FieldDef, value: FactValue, today: date | None) -> Value:
     if field.type is FieldType.DATE:
         if today is None:
             raise ScoringError(f"{field.name} is a date: scoring it needs today's date")
@@ -146,14 +146,10 @@ def score(
     """Score one account's (already validated) facts."""
     env = dict(fact_env(model, facts, today))
     results, sub_points = _criteria(model, facts, env)
-    sub_scores = {s.name: 100.0 * sub_points[s.name] / s.max_points for s in model.sub_scores}
-    env.update(sub_scores)
-    base = weighted_base(model, sub_scores)
-    env["base"] = base
+    sub_scores, base = _add_scores(model, env, sub_points)
     adjustments = _adjustments(model, env)
-    adjustment_total = _limit(model, sum_in_order(a.points for a in adjustments))
-    total = min(max(base + adjustment_total, SCORE_MIN), SCORE_MAX)
-    env["total"] = total
+    total = _add_total(model, env, base, adjustments)
+    adjustment_total = total_adjustment(model, adjustments)
     tier, _ = choose_tier(model, env, previous_tier)
     raw_tier, _ = choose_tier(model, env, None)
     scored = model.scored_fields()
@@ -177,6 +173,47 @@ def score(
         # Once given, this tier is the previous one, so hysteresis protects it from here on.
         margin_below=_margin(tier, env, model.hysteresis),
     )
+
+
+def quick_total(
+    model: CompiledModel, env: Mapping[str, Value | None], previous_tier: str | None
+) -> tuple[float, Tier]:
+    """Total and tier of fact values already in condition form, without building reasons.
+
+    The same arithmetic as ``score`` in the same order, for searches that try many values.
+    """
+    scores = dict(env)
+    sub_points = {s.name: 0.0 for s in model.sub_scores}
+    for c in model.criteria:
+        sub_points[c.sub_score] += criterion_points(c, scores[c.field])[0]
+    _, base = _add_scores(model, scores, sub_points)
+    total = _add_total(model, scores, base, _adjustments(model, scores))
+    return total, choose_tier(model, scores, previous_tier)[0]
+
+
+def _add_scores(
+    model: CompiledModel, env: dict[str, Value | None], sub_points: Mapping[str, float]
+) -> tuple[dict[str, float], float]:
+    sub_scores = {s.name: 100.0 * sub_points[s.name] / s.max_points for s in model.sub_scores}
+    env.update(sub_scores)
+    base = weighted_base(model, sub_scores)
+    env["base"] = base
+    return sub_scores, base
+
+
+def total_adjustment(model: CompiledModel, adjustments: tuple[AdjustmentResult, ...]) -> float:
+    return _limit(model, sum_in_order(a.points for a in adjustments))
+
+
+def _add_total(
+    model: CompiledModel,
+    env: dict[str, Value | None],
+    base: float,
+    adjustments: tuple[AdjustmentResult, ...],
+) -> float:
+    total = min(max(base + total_adjustment(model, adjustments), SCORE_MIN), SCORE_MAX)
+    env["total"] = total
+    return total
 
 
 def _criteria(

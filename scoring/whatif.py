@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scoring.engine import ScoreResult, fact_env, score, tier_slack
+from scoring.engine import ScoreResult, as_value, fact_env, quick_total, score, tier_slack
 from scoring.expressions import Compare, Expr, Member
 from scoring.model import CompiledModel, CriterionKind, FactValue, FieldDef
 from scoring.spec import FieldType
@@ -99,19 +99,29 @@ class _Search:
         today: date | None,
     ) -> None:
         self.model, self.facts, self.current, self.today = model, facts, current, today
+        self.env = fact_env(model, facts, today)
+        self._tried: dict[tuple[str, FactValue], FactChange] = {}
 
     def _try(self, field: FieldDef, value: FactValue) -> FactChange:
-        changed = {**self.facts, field.name: value}
-        result = score(self.model, changed, previous_tier=self.current.tier, today=self.today)
-        return FactChange(
+        # Searches try the same values again (best gains after reaching); remember them.
+        key = (field.name, value)
+        known = self._tried.get(key)
+        if known is not None:
+            return known
+        env = dict(self.env)
+        env[field.name] = as_value(field, value, self.today)
+        total, tier = quick_total(self.model, env, self.current.tier)
+        change = FactChange(
             field=field.name,
             label=field.label,
             current=self.facts.get(field.name),
             proposed=value,
-            points_gain=result.total - self.current.total,
-            new_tier=result.tier,
-            reaches_next_tier=result.tier_rank < self.current.tier_rank,
+            points_gain=total - self.current.total,
+            new_tier=tier.name,
+            reaches_next_tier=tier.rank < self.current.tier_rank,
         )
+        self._tried[key] = change
+        return change
 
     def reaching(self) -> Iterator[FactChange]:
         for field in self.model.fields.values():
@@ -156,7 +166,7 @@ class _Search:
                 far, best = middle, attempt
             else:
                 near = middle
-            if abs(far - near) <= max(abs(far), 1.0) * 1e-4:
+            if abs(far - near) <= max(abs(far), 1.0) * 1e-3:  # finer than anyone reads
                 break
         return best
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class Refused:
     user_id: str
 
 
+PERSON_CACHE_SECONDS = 5.0  # how long another replica's role or language change may lag
+
+
 class AccessPolicy:
     def __init__(
         self,
@@ -42,12 +46,31 @@ class AccessPolicy:
         self.default_role = default_role
         self.slack_teams = frozenset(slack_teams)
         self.telegram_chats = frozenset(telegram_chats)
+        self._people: dict[tuple[str, str], tuple[float, PersonView]] = {}
+
+    def forget(self, message: IncomingMessage | None = None) -> None:
+        """Drop cached people (one sender, or everyone) after a change to people."""
+        if message is None:
+            self._people.clear()
+        else:
+            self._people.pop((message.platform.value, message.user_id), None)
+
+    async def _person(self, message: IncomingMessage) -> PersonView | None:
+        key = (message.platform.value, message.user_id)
+        now = time.monotonic()
+        cached = self._people.get(key)
+        if cached is not None and now - cached[0] <= PERSON_CACHE_SECONDS:
+            return cached[1]
+        person = await self.service.person_by_identity(*key)
+        if person is not None:
+            self._people[key] = (now, person)
+        return person
 
     async def admit(self, message: IncomingMessage) -> Admitted | Refused:
         hint = normalize_locale(message.locale)
         if not self._place_allowed(message):
             return Refused("place_not_allowed", hint, message.user_id)
-        person = await self.service.person_by_identity(message.platform.value, message.user_id)
+        person = await self._person(message)
         if person is None and self.default_role is not None:
             person = await self.service.ensure_person(
                 message.platform.value,

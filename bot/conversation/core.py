@@ -30,6 +30,26 @@ from scoring import CompiledModel
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn, Command], Awaitable[Reply]]
+# Answering these twice is harmless, so their deliveries need no de-duplication write.
+READ_ONLY = frozenset(
+    {
+        Verb.HELP,
+        Verb.TIER,
+        Verb.WHY,
+        Verb.PLAYBOOK,
+        Verb.HISTORY,
+        Verb.EDIT,
+        Verb.FIND,
+        Verb.MINE,
+        Verb.MOVERS,
+        Verb.REVIEW,
+        Verb.DIGEST,
+        Verb.WHOAMI,
+        Verb.MODEL,
+        Verb.PEOPLE,
+    }
+)
+_PEOPLE_CHANGES = frozenset({Verb.ROLE, Verb.PEOPLE_ADD, Verb.PEOPLE_REMOVE})
 # Words that act on an open qualification when typed as plain text.
 _FLOW_WORDS = {
     "back": Verb.QUALIFY_BACK,
@@ -92,10 +112,6 @@ class Conversation:
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         texts = self.texts.get(message.locale)
         try:
-            if message.delivery_id and not await self.service.first_delivery(
-                message.platform.value, message.delivery_id
-            ):
-                return []  # a platform retry of something already handled
             admitted = await self.access.admit(message)
             if not isinstance(admitted, Admitted):
                 texts = self.texts.get(admitted.locale)
@@ -117,7 +133,8 @@ class Conversation:
                 self._now(),
                 self.texts,
             )
-            return [await self._run(turn)]
+            reply = await self._run(turn)
+            return [] if reply is None else [reply]
         except ServiceError as error:
             return [service_error_reply(texts, error)]
         except StoreError:
@@ -130,23 +147,35 @@ class Conversation:
     def _now(self) -> datetime:
         return self.clock.now()
 
-    async def _run(self, turn: Turn) -> Reply:
+    async def _run(self, turn: Turn) -> Reply | None:
         command = await self._command(turn)
         if isinstance(command, ParseError):
             return parse_error_reply(turn.texts, command)
-        return await self.handlers[command.verb](turn, command)
+        if command.verb in READ_ONLY:
+            return await self.handlers[command.verb](turn, command)
+        if not await self._first_delivery(turn.message):
+            return None  # a platform's retry of a change already made: never apply it twice
+        try:
+            return await self.handlers[command.verb](turn, command)
+        finally:
+            # Settings and roles may have changed: the next message looks the sender up again.
+            self.access.forget(None if command.verb in _PEOPLE_CHANGES else turn.message)
+
+    async def _first_delivery(self, message: IncomingMessage) -> bool:
+        if not message.delivery_id:
+            return True
+        return await self.service.first_delivery(message.platform.value, message.delivery_id)
 
     async def _command(self, turn: Turn) -> Command | ParseError:
         """Typed text in an open qualification answers it, unless a command word starts it."""
         text = turn.message.text.strip()
         parsed = parse(text)
-        if turn.message.is_button or not await self._in_flow(turn):
+        explicit = isinstance(parsed, ParseError) or parsed.explicit
+        if turn.message.is_button or explicit or not await self._in_flow(turn):
             return parsed
         flow_word = _FLOW_WORDS.get(text.casefold())
         if flow_word is not None:
             return Command(flow_word)
-        if isinstance(parsed, Command) and parsed.explicit:
-            return parsed
         return Command(Verb.QUALIFY_ANSWER, value=text)
 
     async def _in_flow(self, turn: Turn) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import convert
@@ -28,6 +28,7 @@ DID_YOU_MEAN = 60.0  # below this a name is too different to suggest
 _CANDIDATE_FACTOR = 4
 _MIN_CANDIDATES = 20
 RECENT_CHANGES = 5
+READ_MODEL_AGE = 2.0  # seconds a card may reuse the active-model lookup
 
 
 async def load(session: AsyncSession, account_id: int) -> Account:
@@ -69,7 +70,24 @@ def similarity(text: str, account: Account) -> float:
     return max(fuzz.WRatio(wanted, name, processor=default_process) for name in names)
 
 
+async def exact(ctx: ServiceContext, text: str) -> AccountSummary | None:
+    """The one account whose name or external id is exactly ``text`` (both indexed)."""
+    wanted = " ".join(text.split())
+    query = convert.summaries_query().where(
+        or_(Account.name == wanted, Account.external_id == wanted)
+    )
+    async with ctx.database.session() as session:
+        rows = (await session.execute(query.limit(2))).all()
+    if len(rows) != 1:
+        return None  # none, or two accounts share the name: the ranked search decides
+    account, owner = rows[0]
+    return convert.account_summary(account, owner)
+
+
 async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
+    found = await exact(ctx, text)
+    if found is not None:
+        return found
     matches = await find(ctx, text)
     if not matches:
         raise AccountNotFound(text)
@@ -86,7 +104,8 @@ async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
 async def card(ctx: ServiceContext, account_id: int, locale: str = "en") -> Card:
     async with ctx.database.session() as session:
         account = await load(session, account_id)
-        model = (await ctx.models.active(session)).model
+        # A card is a read: a model activated a moment ago may show on the next one.
+        model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
         result = score_account(ctx, model, account)
         return await build_card(session, ctx, account, model, result, locale)
 

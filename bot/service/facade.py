@@ -29,6 +29,7 @@ from bot.service import (
     undo,
     updates,
 )
+from bot.service.accounts import READ_MODEL_AGE
 from bot.service.actor import Actor
 from bot.service.context import ServiceContext
 from bot.service.people import KEEP, Kept
@@ -77,7 +78,7 @@ class TieringService:
     async def active_model(self) -> CompiledModel:
         """The model accounts are graded with (installing ``model_source`` if none is active)."""
         async with self._ctx.database.session() as session:
-            return (await self._ctx.models.active(session)).model
+            return (await self._ctx.models.active(session, max_age=READ_MODEL_AGE)).model
 
     async def model_info(self) -> ModelInfo:
         return await models.current_info(self._ctx)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import accounts, convert
+from bot.service.accounts import READ_MODEL_AGE
 from bot.service.context import ServiceContext
 from bot.service.grading import score_account
 from bot.service.views import AccountSummary, ReviewItem, TierChangeView
@@ -21,7 +22,7 @@ NO_TIER = "-"
 async def accounts_by_owner(ctx: ServiceContext, person_id: int) -> dict[str, list[AccountSummary]]:
     """The person's accounts per tier, best tier first, highest score first within a tier."""
     async with ctx.database.session() as session:
-        model = (await ctx.models.active(session)).model
+        model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
         query = (
             convert.summaries_query()
             .where(Account.owner_id == person_id)
@@ -58,7 +59,7 @@ async def tier_distribution(ctx: ServiceContext, owner_id: int | None) -> dict[s
     if owner_id is not None:
         query = query.where(Account.owner_id == owner_id)
     async with ctx.database.session() as session:
-        model = (await ctx.models.active(session)).model
+        model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
         counts = {tier or NO_TIER: count for tier, count in await session.execute(query)}
     return {tier: counts[tier] for tier in by_rank(model, counts)}
 
@@ -66,7 +67,7 @@ async def tier_distribution(ctx: ServiceContext, owner_id: int | None) -> dict[s
 async def review_list(ctx: ServiceContext, person_id: int, near_points: float) -> list[ReviewItem]:
     """Accounts due a review (older than the model's interval) or close to dropping a tier."""
     async with ctx.database.session() as session:
-        model = (await ctx.models.active(session)).model
+        model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
         items = [
             item
             for account, owner in await _owned(session, person_id)

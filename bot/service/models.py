@@ -131,6 +131,7 @@ async def _activate(
             before={"name": previous.name, "version": previous.version},
             after={"name": model.name, "version": model.version, "source": source},
         )
+    ctx.models.forget()  # this process reads the new model at once; others within seconds
     return ActiveModel(model, now)
 
 

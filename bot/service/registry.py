@@ -8,6 +8,7 @@ whoever reads the new version compiles it (once per process) and scores with it.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,8 +69,26 @@ class ModelRegistry:
         self._clock = clock
         self._source = source
         self.compiled = compiled or CompiledModels()
+        self._recent: tuple[float, ActiveModel] | None = None
 
-    async def active(self, session: AsyncSession) -> ActiveModel:
+    async def active(self, session: AsyncSession, *, max_age: float = 0.0) -> ActiveModel:
+        """The active model; reads may accept one looked up ``max_age`` seconds ago.
+
+        Writes always look (max_age 0): an activation bumps every account's version, so a
+        write scored with the old model fails its version check and is redone with the new.
+        """
+        now = time.monotonic()
+        if self._recent is not None and now - self._recent[0] <= max_age:
+            return self._recent[1]
+        found = await self._lookup(session)
+        self._recent = (now, found)
+        return found
+
+    def forget(self) -> None:
+        """Look the active model up again on the next read (after an activation)."""
+        self._recent = None
+
+    async def _lookup(self, session: AsyncSession) -> ActiveModel:
         query = (
             select(
                 ModelVersion.name,
