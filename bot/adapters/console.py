@@ -54,7 +54,8 @@ class ConsoleChat:
             self._choices = dict(rendering.choices)  # the newest reply's choices are live
         return "\n\n".join(parts)
 
-    async def run(self, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> None:
+    async def run(self, read: Callable[[str], str] = input, out: TextIO | None = None) -> None:
+        out = out or sys.stdout  # looked up now: the terminal may have been swapped (tests)
         out.write(await self.say("help") + "\n")
         while True:
             try:
