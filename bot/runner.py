@@ -27,6 +27,8 @@ def check_adapters(settings: Settings) -> None:
             check_settings(settings, http=False)
         except SlackSetupError as error:
             raise SetupError(str(error)) from None
+    if settings.telegram_enabled and not settings.telegram_bot_token:
+        raise SetupError("TELEGRAM_BOT_TOKEN is empty")
 
 
 async def run_adapters(app: App) -> None:

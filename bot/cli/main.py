@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import app_cmds, bench_cmds, scoring_cmds, slack_cmds
+from bot.cli import app_cmds, bench_cmds, scoring_cmds, slack_cmds, telegram_cmds
 
 app = typer.Typer(
     help="tierbot: grade B2B accounts into tiers, explain every point, say what to do next.",
@@ -16,6 +16,7 @@ scoring_cmds.register(app)
 app_cmds.register(app)
 bench_cmds.register(app)
 slack_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
+telegram_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
 
 
 def main() -> None:
