@@ -103,11 +103,17 @@ async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
 
 async def card(ctx: ServiceContext, account_id: int, locale: str = "en") -> Card:
     async with ctx.database.session() as session:
-        account = await load(session, account_id)
+        row = (
+            await session.execute(convert.summaries_query().where(Account.id == account_id))
+        ).first()
+        if row is None:
+            raise AccountNotFound(str(account_id))
+        account, owner = row
         # A card is a read: a model activated a moment ago may show on the next one.
         model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
         result = score_account(ctx, model, account)
-        return await build_card(session, ctx, account, model, result, locale)
+        summary_view = convert.account_summary(account, owner)
+        return await build_card(session, ctx, account, model, result, locale, summary_view)
 
 
 async def build_card(
@@ -117,10 +123,12 @@ async def build_card(
     model: CompiledModel,
     result: ScoreResult,
     locale: str = "en",
+    known: AccountSummary | None = None,
 ) -> Card:
+    """The card of ``account``; ``known`` saves a query when the caller has its summary."""
     facts = stored_facts.decode(model, account.facts)
     return Card(
-        account=await summary(session, account),
+        account=known or await summary(session, account),
         facts=facts,
         model=model,
         result=result,

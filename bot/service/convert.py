@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,8 +43,12 @@ def summaries_query() -> Select[Account, str]:
     return select(Account, Person.name).outerjoin(Person, Person.id == Account.owner_id)
 
 
+@functools.cache
 def tier_changes_query() -> Select[TierChange, str, str]:
-    """Tier changes with the account's name and the name of whoever caused them (or None)."""
+    """Tier changes with the account's name and the name of whoever caused them (or None).
+
+    Built once: statements are immutable, and building this one costs more than running it.
+    """
     actor = aliased(Person)
     return (
         select(TierChange, Account.name, actor.name)
