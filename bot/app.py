@@ -13,11 +13,13 @@ from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.conversation.access import AccessPolicy
-from bot.conversation.core import Conversation
+from bot.conversation.core import Conversation, DigestPreview
+from bot.conversation.messages import Reply
 from bot.conversation.texts import TextsCache
 from bot.i18n import TextCatalog
 from bot.model_files import open_model
 from bot.service import TieringService
+from bot.service.views import PersonView
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade_async
@@ -55,9 +57,29 @@ def build_app(settings: Settings, database: Database, clock: Clock | None = None
         telegram_chats=settings.telegram_allowed_chats,
     )
     conversation = Conversation(
-        service, texts, access, clock=clock, prospect_model=open_model(settings.prospect_model)
+        service,
+        texts,
+        access,
+        clock=clock,
+        prospect_model=open_model(settings.prospect_model),
+        digest_preview=_digest_preview(settings, database, clock, texts),
     )
     return App(settings, database, service, conversation, texts, clock)
+
+
+def _digest_preview(
+    settings: Settings, database: Database, clock: Clock, texts: TextsCache
+) -> DigestPreview:
+    from bot.delivery.admin import preview_digest
+    from bot.delivery.digest import DigestBuilder
+    from bot.delivery.models import ActiveModels
+
+    builder = DigestBuilder(ActiveModels(settings.model))
+
+    async def preview(person: PersonView) -> Reply:
+        return (await preview_digest(database, clock, texts, builder, person.name)).reply
+
+    return preview
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""Run every chat adapter whose tokens are set, side by side, until interrupted."""
+"""Run every chat adapter whose tokens are set, the delivery worker and housekeeping."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable
 
 from bot.app import App
+from bot.maintenance import run_maintenance
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,12 @@ def check_adapters(settings: Settings) -> None:
             check_settings(settings, http=False)
         except SlackSetupError as error:
             raise SetupError(str(error)) from None
-    if settings.telegram_enabled and not settings.telegram_bot_token:
-        raise SetupError("TELEGRAM_BOT_TOKEN is empty")
 
 
 async def run_adapters(app: App) -> None:
     settings = app.settings
-    runs: list[Awaitable[None]] = []
+    stop = asyncio.Event()
+    runs: list[Awaitable[None]] = [_delivery(app, stop), run_maintenance(app, stop)]
     if settings.slack_enabled:
         from bot.adapters.slack.runner import run_slack
 
@@ -43,5 +43,19 @@ async def run_adapters(app: App) -> None:
 
         runs.append(run_telegram(app))
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    log.info("tierbot running: %d adapter(s)", len(runs))
-    await asyncio.gather(*runs)
+    log.info("tierbot running: %d chat adapter(s), delivery worker, housekeeping", len(runs) - 2)
+    try:
+        await asyncio.gather(*runs)
+    finally:
+        stop.set()
+
+
+async def _delivery(app: App, stop: asyncio.Event) -> None:
+    from bot.delivery import run_delivery
+    from bot.delivery.errors import WorkerLockHeld
+
+    try:
+        await run_delivery(app, stop=stop)
+    except WorkerLockHeld as error:
+        # SQLite allows one worker; this process still answers chats.
+        log.warning("not sending alerts from this process: %s", error)

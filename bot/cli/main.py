@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import app_cmds, bench_cmds, scoring_cmds, slack_cmds, telegram_cmds
+from bot.cli import (
+    app_cmds,
+    bench_cmds,
+    delivery_cmds,
+    scoring_cmds,
+    slack_cmds,
+    telegram_cmds,
+)
 
 app = typer.Typer(
     help="tierbot: grade B2B accounts into tiers, explain every point, say what to do next.",
@@ -17,6 +24,7 @@ app_cmds.register(app)
 bench_cmds.register(app)
 slack_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
 telegram_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
+delivery_cmds.register(app, bench_cmds.bench_app)
 
 
 def main() -> None:

@@ -24,12 +24,15 @@ from bot.conversation.texts import TextsCache
 from bot.conversation.turn import Turn
 from bot.service import TieringService
 from bot.service.errors import ServiceError
+from bot.service.views import PersonView
 from bot.store.errors import StoreError
 from scoring import CompiledModel
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn, Command], Awaitable[Reply]]
+# Builds the weekly digest a manager would get now (the delivery layer provides it).
+DigestPreview = Callable[[PersonView], Awaitable[Reply]]
 # Answering these twice is harmless, so their deliveries need no de-duplication write.
 READ_ONLY = frozenset(
     {
@@ -70,12 +73,14 @@ class Conversation:
         *,
         clock: Clock,
         prospect_model: CompiledModel,
+        digest_preview: DigestPreview | None = None,
     ) -> None:
         self.service = service
         self.texts = texts
         self.access = access
         self.clock = clock
         self.qualify = QualifyFlow(prospect_model)
+        self.digest_preview = digest_preview
         self.handlers: dict[Verb, Handler] = {
             Verb.HELP: help_reply,
             Verb.TIER: accounts.tier,
@@ -92,7 +97,7 @@ class Conversation:
             Verb.MINE: lists.mine,
             Verb.MOVERS: lists.movers,
             Verb.REVIEW: lists.review,
-            Verb.DIGEST: lists.digest_preview,
+            Verb.DIGEST: self._digest,
             Verb.QUALIFY: self.qualify.start,
             Verb.QUALIFY_ANSWER: self.qualify.answer,
             Verb.QUALIFY_BACK: self.qualify.back,
@@ -143,6 +148,12 @@ class Conversation:
         except Exception:
             log.exception("unexpected error while handling %s", message.platform)
             return [Reply(title=texts("common", "try_again"), kind=ReplyKind.ERROR)]
+
+    async def _digest(self, turn: Turn, command: Command) -> Reply:
+        """Managers see the digest they will get; reps a summary of their own accounts."""
+        if turn.is_manager and self.digest_preview is not None:
+            return await self.digest_preview(turn.person)
+        return await lists.digest_preview(turn, command)
 
     def _now(self) -> datetime:
         return self.clock.now()

@@ -1,0 +1,51 @@
+"""A manager's `digest` in chat is the real weekly digest; housekeeping ends overrides."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.conversation.messages import ChatKind, IncomingMessage, Platform
+from bot.maintenance import maintain_once
+from bot.service.actor import Actor
+from bot.testing.scenario import scenario
+
+
+def said_by(user: str, text: str) -> IncomingMessage:
+    return IncomingMessage(Platform.CONSOLE, user, "console", text, ChatKind.PRIVATE)
+
+
+async def test_a_manager_asking_for_the_digest_gets_the_weekly_digest_with_its_chart(
+    tmp_path: Path,
+) -> None:
+    async with scenario(tmp_path) as world:
+        [reply] = await world.app.conversation.handle(said_by("ann", "digest"))
+        assert reply.image is not None
+        assert reply.image.png.startswith(b"\x89PNG")
+        assert reply.sections  # distribution, moves, boundaries, reviews, load, revenue
+
+
+async def test_a_rep_asking_for_the_digest_gets_a_summary_of_their_own_accounts(
+    tmp_path: Path,
+) -> None:
+    async with scenario(tmp_path) as world:
+        [reply] = await world.app.conversation.handle(said_by("bob", "digest"))
+        assert reply.image is None
+        assert reply.fields  # the tier distribution of Bob's book
+
+
+async def test_housekeeping_ends_an_override_once_it_has_expired(tmp_path: Path) -> None:
+    async with scenario(tmp_path) as world:
+        account = world.account_ids["Globex Logistics"]
+        until = world.clock.now() + timedelta(days=1)
+        card = await world.app.service.override(
+            Actor.cli(), account, "A", "strategic partner", until=until
+        )
+        assert card.account.tier == "A"
+        await maintain_once(world.app)
+        assert (await world.app.service.card(account)).account.tier == "A"
+        world.clock.advance(days=2)
+        await maintain_once(world.app)
+        after = (await world.app.service.card(account)).account
+        assert after.tier == after.scored_tier != "A"
+        assert after.override_tier is None
