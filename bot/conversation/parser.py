@@ -198,6 +198,8 @@ def _clean(text: str) -> str:
     text = _BOT_SUFFIX.sub(r"\1", text)
     text = text.lstrip("/").strip()
     text = _FILLERS.sub("", text)
+    if "=" in text or "＝" in text:
+        return text  # "revenue=?" must not lose its value to question-mark trimming
     return text.rstrip("?？!！。. ").strip()
 
 

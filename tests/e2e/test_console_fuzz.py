@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Iterator
 
 import pytest
@@ -47,10 +48,15 @@ async def _say_as_bob(world: Scenario, text: str) -> tuple[str, object, object]:
 
 
 def _not_a_number(text: str) -> bool:
+    """A value that is neither a number nor empty (an empty value clears a fact on purpose)."""
     try:
-        parse_number(text)
+        words = shlex.split(text)
+    except ValueError:
+        return True  # an unclosed quote is malformed too
+    try:
+        parse_number(" ".join(words))
     except ValueProblem:
-        return bool(text.strip())
+        return bool("".join(words).strip())
     return False
 
 

@@ -89,6 +89,12 @@ def test_unreadable_commands_say_what_is_wrong_and_show_an_example(text: str, co
     assert parsed.example  # every error carries a correct example to copy
 
 
+def test_a_question_mark_after_a_value_stays_part_of_the_value() -> None:
+    # Trimming it once turned "revenue_growth=?" into "revenue_growth=", which clears the fact.
+    assert command("set Globex revenue_growth=?").assignments == (("revenue_growth", "?"),)
+    assert command("what tier is Globex?").target == "Globex"
+
+
 def test_override_reads_tier_reason_and_duration() -> None:
     parsed = command("override Acme Corp to a because strategic partner for 2w")
     assert (parsed.verb, parsed.target, parsed.tier) == (Verb.OVERRIDE, "Acme Corp", "a")
