@@ -54,15 +54,16 @@ def what_it_takes(
     if rank == 0:
         return WhatItTakes(current.tier, None, None, (), (), below, current.margin_below)
     target = model.tiers[rank - 1]
+    needed = _points_needed(model, facts, current, today)
+    # On a threshold tier, a fact that cannot add the points needed cannot reach it.
+    threshold = needed.get("total") if target.min is not None and needed else None
     search = _Search(model, facts, current, today)
-    changes = sorted(search.reaching(), key=lambda c: _effort(model.fields[c.field], c))
-    best = (
-        () if changes else tuple(sorted(search.best_gains(), key=lambda c: -c.points_gain)[:limit])
-    )
+    changes = sorted(search.reaching(threshold), key=lambda c: _effort(model.fields[c.field], c))
+    best = () if changes else search.best_gains(limit)
     return WhatItTakes(
         tier=current.tier,
         next_tier=target.name,
-        points_needed=_points_needed(model, facts, current, today),
+        points_needed=needed,
         changes=tuple(changes[:limit]),
         best_moves=best,
         tier_below=below,
@@ -100,6 +101,7 @@ class _Search:
     ) -> None:
         self.model, self.facts, self.current, self.today = model, facts, current, today
         self.env = fact_env(model, facts, today)
+        self.bounds = gain_bounds(model, current)
         self._tried: dict[tuple[str, FactValue], FactChange] = {}
 
     def _try(self, field: FieldDef, value: FactValue) -> FactChange:
@@ -123,20 +125,31 @@ class _Search:
         self._tried[key] = change
         return change
 
-    def reaching(self) -> Iterator[FactChange]:
+    def reaching(self, points_needed: float | None) -> Iterator[FactChange]:
         for field in self.model.fields.values():
+            if points_needed is not None and self.bounds[field.name] < points_needed:
+                continue
             found = self._smallest_reaching(field)
             if found is not None:
                 yield found
 
-    def best_gains(self) -> Iterator[FactChange]:
-        for field in self.model.fields.values():
-            tries = [
-                self._try(field, value) for value in _candidates(self.model, field, self.today)
-            ]
-            tries = [t for t in tries if t.points_gain > 0 and t.proposed != t.current]
-            if tries:
-                yield max(tries, key=lambda t: t.points_gain)
+    def best_gains(self, limit: int) -> tuple[FactChange, ...]:
+        """The ``limit`` biggest single-fact gains, trying the most promising facts first."""
+        position = {name: i for i, name in enumerate(self.model.fields)}
+        found: list[FactChange] = []
+        for field in sorted(self.model.fields.values(), key=lambda f: -self.bounds[f.name]):
+            if len(found) >= limit and self.bounds[field.name] < found[limit - 1].points_gain:
+                break  # no later fact can add as much as the ones already found
+            best = self._best_gain(field)
+            if best is not None:
+                found.append(best)
+                found.sort(key=lambda c: (-c.points_gain, position[c.field]))
+        return tuple(found[:limit])
+
+    def _best_gain(self, field: FieldDef) -> FactChange | None:
+        tries = [self._try(field, value) for value in _candidates(self.model, field, self.today)]
+        tries = [t for t in tries if t.points_gain > 0 and t.proposed != t.current]
+        return max(tries, key=lambda t: t.points_gain) if tries else None
 
     def _smallest_reaching(self, field: FieldDef) -> FactChange | None:
         current = self.facts.get(field.name)
@@ -169,6 +182,37 @@ class _Search:
             if abs(far - near) <= max(abs(far), 1.0) * 1e-3:  # finer than anyone reads
                 break
         return best
+
+
+def gain_bounds(model: CompiledModel, current: ScoreResult) -> dict[str, float]:
+    """For each fact, more points than changing it alone could ever add to the total.
+
+    Its criteria at full marks, weighted as the total weighs them, plus every adjustment
+    switching on at its largest: loose, but never too small, so skipping a fact whose
+    bound falls short never changes the answer.
+    """
+    weights = sum(s.weight for s in model.sub_scores)
+    factor = {s.name: 100.0 * s.weight / (s.max_points * weights) for s in model.sub_scores}
+    room = _adjustment_room(model) - current.adjustment_total + _ROUNDING
+    bounds = dict.fromkeys(model.fields, room)
+    for c in current.criteria:
+        bounds[c.field] += (c.max_points - c.points) * factor[c.sub_score]
+    return bounds
+
+
+def _adjustment_room(model: CompiledModel) -> float:
+    most = 0.0
+    for a in model.adjustments:
+        if a.max_points is not None:
+            most += a.max_points
+        elif a.per is None:
+            most += max(a.points, 0.0)
+        else:
+            return math.inf  # points per unit without a cap: no bound
+    return most if model.adjustment_max is None else min(most, model.adjustment_max)
+
+
+_ROUNDING = 1e-6  # float sums differ in the last bits from the bound's arithmetic
 
 
 def _distance(current: FactValue | None, proposed: FactValue, tie: float) -> tuple[float, float]:
