@@ -3,7 +3,9 @@
 A few hundred accounts with English and Chinese names, reps and managers who own them,
 and eight weeks of history: facts were updated week by week, so tiers moved, reviews
 were done and the movers and digest have something to show. Everything is written
-through the use-cases, so the audit log and tier history are as real as in production.
+through the use-cases, so the audit log and tier history are as real as in production:
+the book arrives by the bulk import eight weeks ago (as from a CRM export, in one
+transaction), then changes week by week through ``update_facts`` and ``mark_reviewed``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bot.benchmarks.synthetic import rows_from_columns, synthetic_columns
 from bot.clock import ManualClock
 from bot.service import TieringService
 from bot.service.actor import Actor
+from bot.service.import_checks import ImportRow
 from bot.store.enums import Channel, Role
 from scoring import CompiledModel, FactValue, facts_to_json
 
@@ -97,9 +100,11 @@ async def ensure_demo_data(app: App, *, console_person: str, seed: int = 7) -> i
     return len(ids)
 
 
-async def _people(service: TieringService, console_person: str) -> list[int]:
+async def _people(service: TieringService, console_person: str) -> list[str]:
+    """Everyone who owns accounts, by name (the import matches owners by name)."""
     cli = Actor.cli()
-    owners = [(await service.add_person(cli, name, Role.REP)).id for name in REPS]
+    for name in REPS:
+        await service.add_person(cli, name, Role.REP)
     for name in MANAGERS:
         await service.add_person(cli, name, Role.MANAGER)
     me = await service.ensure_person(
@@ -110,31 +115,34 @@ async def _people(service: TieringService, console_person: str) -> list[int]:
         language=None,
         team_id=None,
     )
-    return [*owners, me.id]
+    return [*REPS, me.name]
 
 
 async def _accounts(
     service: TieringService,
     model: CompiledModel,
-    owners: list[int],
+    owners: list[str],
     rng: random.Random,
     clock: ManualClock,
 ) -> list[int]:
     columns = synthetic_columns(
         model, ACCOUNTS, seed=rng.randrange(1 << 30), today=clock.now().date()
     )
-    rows = rows_from_columns(model, columns, ACCOUNTS)
-    ids = []
-    for i, (name, facts) in enumerate(zip(demo_names(ACCOUNTS, rng), rows, strict=True)):
-        card = await service.create_account(
-            Actor.cli(),
-            name,
-            facts=facts_to_json(facts),
-            owner_id=owners[i % len(owners)],
-            external_id=f"DEMO-{i + 1:04d}",
+    facts = rows_from_columns(model, columns, ACCOUNTS)
+    rows = [
+        ImportRow(
+            i + 2,  # as in a spreadsheet: the header is row 1
+            {
+                "external_id": f"DEMO-{i + 1:04d}",
+                "name": name,
+                "owner": owners[i % len(owners)],
+                **facts[i],
+            },
         )
-        ids.append(card.account.id)
-    return ids
+        for i, name in enumerate(demo_names(ACCOUNTS, rng))
+    ]
+    report = await service.import_accounts(Actor.cli(), rows, source="demo data")
+    return [change.account_id for change in report.changes if change.account_id is not None]
 
 
 async def _week_of_updates(

@@ -7,6 +7,7 @@ import typer
 from bot.cli import (
     app_cmds,
     bench_cmds,
+    data_cmds,
     delivery_cmds,
     scoring_cmds,
     slack_cmds,
@@ -25,6 +26,7 @@ bench_cmds.register(app)
 slack_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
 telegram_cmds.register(app_cmds.run_app, bench_cmds.bench_app)
 delivery_cmds.register(app, bench_cmds.bench_app)
+data_cmds.register(app, scoring_cmds.model_app, bench_cmds.bench_app)
 
 
 def main() -> None:

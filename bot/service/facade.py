@@ -22,6 +22,8 @@ from bot.service import (
     conversations,
     creation,
     deliveries,
+    exports,
+    imports,
     lists,
     models,
     overrides,
@@ -32,13 +34,16 @@ from bot.service import (
 from bot.service.accounts import READ_MODEL_AGE
 from bot.service.actor import Actor
 from bot.service.context import ServiceContext
+from bot.service.import_checks import ImportRow
 from bot.service.people import KEEP, Kept
 from bot.service.registry import CompiledModels, ModelRegistry
 from bot.service.views import (
+    AccountExport,
     AccountMatch,
     AccountSummary,
     ActivationReport,
     Card,
+    ImportReport,
     ModelInfo,
     PersonView,
     ReviewItem,
@@ -82,6 +87,10 @@ class TieringService:
 
     async def model_info(self) -> ModelInfo:
         return await models.current_info(self._ctx)
+
+    def compile_model(self, text: str, source: str) -> CompiledModel:
+        """Check a model text; InvalidInput names ``source`` and each problem's key path."""
+        return models.compile_text(self._ctx, text, source)
 
     async def preview_model(self, text: str, source: str) -> ImpactReport:
         return await models.preview_model(self._ctx, text, source)
@@ -154,6 +163,34 @@ class TieringService:
             name, dict(facts or {}), owner_id, external_id, lifecycle_stage, aliases, cause, notify
         )
         return await creation.create_account(self._ctx, actor, new)
+
+    # -- files in and out -------------------------------------------------------------
+
+    async def import_accounts(
+        self,
+        actor: Actor,
+        rows: Sequence[ImportRow],
+        *,
+        source: str,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        notify: bool = False,
+        headers: Mapping[str, str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> ImportReport:
+        """Upsert accounts by external id; see :mod:`bot.service.imports`.
+
+        ``headers`` names each column as the file does, for the problems reported;
+        ``progress`` hears ("checking" or "writing", done, total).
+        """
+        options = imports.ImportOptions(source, dry_run, skip_invalid, notify, headers or {})
+        return await imports.import_accounts(self._ctx, actor, rows, options, progress)
+
+    async def export_accounts(
+        self, *, tier: str | None = None, owner: str | None = None
+    ) -> AccountExport:
+        """Accounts as text rows in batches (optionally of one tier or one owner)."""
+        return await exports.export_accounts(self._ctx, tier, owner)
 
     # -- lists -------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,3 +126,64 @@ class ActivationReport:
     down: int
     seconds: float
     model: ModelInfo  # the model now active
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """One thing wrong in an imported file, at one row (as the spreadsheet numbers it)."""
+
+    row: int
+    column: str  # the file's own column name where known
+    message: str
+
+    @property
+    def path(self) -> str:
+        return f"row {self.row}, column {self.column}"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportChange:
+    """What an import does (or, in a dry run, would do) to one account."""
+
+    row: int
+    account_id: int | None  # None for an account a dry run would create
+    external_id: str
+    name: str
+    created: bool
+    # column -> (stored value, value from the file), for changed accounts
+    fields: Mapping[str, tuple[object, object]]
+    old_tier: str | None
+    new_tier: str | None
+    old_score: float | None
+    new_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    source: str
+    rows: int  # data rows in the file
+    created: int
+    updated: int
+    unchanged: int
+    skipped: tuple[RowProblem, ...]  # problems of the rows left out (with skip_invalid)
+    up: int  # stored accounts whose visible tier went up
+    down: int
+    new_tiers: Mapping[str, int]  # created accounts per tier
+    changes: tuple[ImportChange, ...]  # every created or changed account, in file order
+    dry_run: bool
+    seconds: float
+
+    @property
+    def skipped_rows(self) -> int:
+        return len({problem.row for problem in self.skipped})
+
+
+@dataclass(frozen=True, slots=True)
+class AccountExport:
+    """Accounts as flat text rows, produced batch by batch so any number fits in memory."""
+
+    columns: tuple[str, ...]
+    batches: AsyncIterator[list[tuple[str, ...]]]

@@ -1,0 +1,81 @@
+"""``tierbot model preview`` and ``tierbot model activate`` on a SQLite file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.model_files import read_model_text
+from bot.testing.builders import A_FACTS, B_FACTS, C_FACTS
+from bot.testing.databases import sqlite_url
+
+DEFAULT, _ = read_model_text("default")
+# A's bar from 75 to 95: the A account (91.5) drops to B, nothing else moves.
+STRICTER = DEFAULT.replace("version: 1", "version: 2", 1).replace("min: 75", "min: 95", 1)
+
+
+@pytest.fixture
+def tierbot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A database with three accounts graded A, B and C."""
+    monkeypatch.setenv("TIERBOT_DATABASE_URL", sqlite_url(tmp_path))
+    book = tmp_path / "book.csv"
+    fields = sorted({*A_FACTS, *B_FACTS, *C_FACTS})
+    with book.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["external_id", "name", *fields])
+        for name, facts in [("Apex", A_FACTS), ("Acme", B_FACTS), ("Globex", C_FACTS)]:
+            writer.writerow([name.upper(), name, *(facts.get(f, "") for f in fields)])
+    runner = CliRunner()
+    imported = runner.invoke(app, ["import", str(book)])
+    assert imported.exit_code == 0, imported.output
+    return runner
+
+
+def test_a_preview_lists_the_moves_and_changes_nothing(tierbot: CliRunner, tmp_path: Path) -> None:
+    model = tmp_path / "stricter.yaml"
+    model.write_text(STRICTER, encoding="utf-8")
+
+    preview = tierbot.invoke(app, ["model", "preview", str(model)])
+
+    assert preview.exit_code == 0, preview.output
+    assert "3 accounts: 0 up, 1 down" in preview.output
+    assert "Apex: A -> B (" in preview.output
+    exported = tierbot.invoke(app, ["export", "--tier", "A"])
+    assert "APEX" in exported.stdout
+
+
+def test_activation_asks_first_then_rescores_with_a_summary(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    model = tmp_path / "stricter.yaml"
+    model.write_text(STRICTER, encoding="utf-8")
+
+    declined = tierbot.invoke(app, ["model", "activate", str(model)], input="n\n")
+    accepted = tierbot.invoke(app, ["model", "activate", str(model)], input="y\n")
+
+    assert declined.exit_code == 1  # aborted at the question
+    assert "1 down" in declined.output
+    assert accepted.exit_code == 0, accepted.output
+    assert "activated default v2: 3 accounts rescored" in accepted.output
+    assert "1 changed tier (0 up, 1 down)" in accepted.output
+    assert "APEX" not in tierbot.invoke(app, ["export", "--tier", "A"]).stdout
+
+
+def test_a_broken_model_is_refused_with_file_and_key_path(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(STRICTER.replace("weight: 30\n", "weight: lots\n", 1), encoding="utf-8")
+
+    for command in (["preview"], ["activate", "--yes"]):
+        refused = tierbot.invoke(app, ["model", *command, str(broken)])
+
+        assert refused.exit_code == 2
+        assert f"{broken} is not a valid model" in refused.output
+        assert f"{broken} sub_scores.potential.weight: Input should be a valid number" in (
+            refused.output
+        )
