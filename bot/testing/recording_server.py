@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ async def read_request_params(
     return params, files
 
 
-class RecordingServer:
+class RecordingServer(ABC):
     """An aiohttp server on a free local port that records the calls it receives.
 
     Subclasses provide the routes (`_routes`) and may release long-lived handlers in
@@ -118,8 +119,9 @@ class RecordingServer:
 
     # -- lifecycle
 
+    @abstractmethod
     def _routes(self) -> list[web.RouteDef]:
-        raise NotImplementedError
+        """The HTTP routes of the platform this server stands in for."""
 
     async def _after_start(self) -> None:
         """Hook for subclasses that need the running loop (client sessions, tasks)."""
