@@ -123,10 +123,10 @@ class RecordingServer(ABC):
     def _routes(self) -> list[web.RouteDef]:
         """The HTTP routes of the platform this server stands in for."""
 
-    async def _after_start(self) -> None:
+    async def _after_start(self) -> None:  # noqa: B027 - optional hook; doing nothing is right
         """Hook for subclasses that need the running loop (client sessions, tasks)."""
 
-    async def _before_shutdown(self) -> None:
+    async def _before_shutdown(self) -> None:  # noqa: B027 - optional hook; most need none
         """Hook for subclasses to end long polls and websockets before the server stops."""
 
     async def start(self) -> Self:
