@@ -22,6 +22,7 @@ from bot.benchmarks.seed import company_name
 from bot.benchmarks.synthetic import synthetic_columns
 from bot.service.bulk import JsonText, insert_many, json_object_texts
 from bot.service.columns import completeness
+from bot.service.imports import CREATED_COLUMNS
 from bot.store.enums import LifecycleStage
 from bot.store.tables import Account
 from scoring import CompiledModel, FieldDef, score_columns
@@ -29,24 +30,6 @@ from scoring.spec import FieldType
 
 BATCH = 10_000
 _ACCOUNTS = cast(Table, Account.__table__)
-_COLUMNS = (
-    "external_id",
-    "name",
-    "aliases",
-    "lifecycle_stage",
-    "facts",
-    "score",
-    "sub_scores",
-    "scored_tier",
-    "tier",
-    "tier_since",
-    "model_name",
-    "model_version",
-    "completeness",
-    "created_at",
-    "updated_at",
-    "version",
-)
 
 
 async def seed_store(
@@ -67,6 +50,7 @@ async def seed_store(
             (
                 f"SEED-{start + i:07d}",
                 company_name(start + i),
+                None,  # no owner
                 JsonText("[]"),
                 LifecycleStage.PROSPECT,
                 facts[i],
@@ -85,7 +69,7 @@ async def seed_store(
             for i, total in enumerate(scores.total.tolist())
         ]
         async with app.database.session() as session:
-            await insert_many(session, _ACCOUNTS, _COLUMNS, rows)
+            await insert_many(session, _ACCOUNTS, CREATED_COLUMNS, rows)
             await session.commit()
         if progress is not None:
             progress(start + size)

@@ -63,7 +63,8 @@ from scoring import CompiledModel, Problem
 
 _ACCOUNTS = cast(Table, Account.__table__)
 _CHUNK = 5_000  # ids per IN (...) list: far below every driver's parameter limit
-_CREATED = (
+# The columns of a newly created account row, in the order rows give them.
+CREATED_COLUMNS = (
     "external_id",
     "name",
     "owner_id",
@@ -82,29 +83,10 @@ _CREATED = (
     "updated_at",
     "version",
 )
-_UPDATED = tuple(c for c in _CREATED if c not in ("external_id", "created_at"))
-_STORED = (
-    "id",
-    "external_id",
-    "name",
-    "owner_id",
-    "aliases",
-    "lifecycle_stage",
-    "facts",
-    "score",
-    "sub_scores",
-    "scored_tier",
-    "tier",
-    "tier_since",
-    "model_name",
-    "model_version",
-    "completeness",
-    "override_tier",
-    "override_reason",
-    "override_by_id",
-    "override_until",
-    "version",
-)
+_UPDATED = tuple(c for c in CREATED_COLUMNS if c not in ("external_id", "created_at"))
+_OVERRIDES = ("override_tier", "override_reason", "override_by_id", "override_until")
+# What is read back to compare: every stored column a re-import may change, plus overrides.
+_STORED = ("id", *CREATED_COLUMNS[: CREATED_COLUMNS.index("created_at")], *_OVERRIDES, "version")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +201,7 @@ async def _write(
     step = _stepper(progress, steps)
     created = [p for p in plan.changes if p.stored is None]
     updated = [p for p in plan.changes if p.stored is not None]
-    await insert_many(session, _ACCOUNTS, _CREATED, [_created_row(p, now) for p in created])
+    await insert_many(session, _ACCOUNTS, CREATED_COLUMNS, [_created_row(p, now) for p in created])
     ids = await _ids(session, [p.checked.external_id for p in created])
     for planned in created:
         planned.account_id = ids[planned.checked.external_id]
