@@ -48,11 +48,13 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
+    NumberPattern,
     format_compact_currency,
     format_compact_decimal,
     format_currency,
     format_decimal,
     format_percent,
+    parse_pattern,
 )
 from babel.support import Translations
 
@@ -120,15 +122,15 @@ def _load_translations(locale: LocaleCode, locale_dir: Path) -> gettext_module.N
 
 
 Number = int | float | Decimal
+# Formatted numbers and dates kept per language and kind of format. Going through a
+# number's text (str) also keeps 0.1 as 0.1 rather than its binary approximation.
+FORMAT_CACHE_SIZE = 4096
 
 
-def _decimal(value: Number) -> Decimal:
-    # Going through str keeps 0.1 as 0.1 rather than its binary approximation.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _fraction_pattern(prefix: str, digits: int, suffix: str = "") -> str:
-    return prefix + ("." + "0" * digits if digits > 0 else "") + suffix
+@functools.cache
+def _fraction_pattern(prefix: str, digits: int, suffix: str = "") -> NumberPattern:
+    # Parsed once: Babel would parse the pattern text again on every call.
+    return parse_pattern(prefix + ("." + "0" * digits if digits > 0 else "") + suffix)
 
 
 class Translator:
@@ -138,6 +140,12 @@ class Translator:
         self.locale: LocaleCode = locale
         self.babel_locale = Locale.parse(_BABEL_LOCALES[locale])
         self._translations = translations
+        cached = functools.lru_cache(maxsize=FORMAT_CACHE_SIZE)
+        self._number = cached(self._format_number)
+        self._percent = cached(self._format_percent)
+        self._compact = cached(self._format_compact)
+        self._money = cached(self._format_money)
+        self._date = cached(self._format_date)
 
     def __repr__(self) -> str:
         return f"Translator({self.locale!r})"
@@ -170,22 +178,21 @@ class Translator:
         return text % {"num": n, **variables}
 
     # -- numbers ------------------------------------------------------------
+    #
+    # Numbers are formatted from their text (``Decimal(str(value))``), so the text is an
+    # exact cache key: the same points, amounts and shares come up on card after card.
 
     def number(self, value: Number, digits: int = 0) -> str:
         """Grouped decimal with exactly ``digits`` fraction digits: ``1,234.5``."""
-        pattern = _fraction_pattern("#,##0", digits)
-        return format_decimal(_decimal(value), format=pattern, locale=self.babel_locale)
+        return self._number(str(value), digits)
 
     def percent(self, points: Number, digits: int = 0) -> str:
         """``points`` is in percent points: ``35.0`` -> ``35%``."""
-        pattern = _fraction_pattern("#,##0", digits, "%")
-        return format_percent(_decimal(points) / 100, format=pattern, locale=self.babel_locale)
+        return self._percent(str(points), digits)
 
     def compact(self, value: Number, digits: int = 1) -> str:
         """Short number: en ``1.2M``, zh ``120万`` / ``1.2亿``."""
-        return format_compact_decimal(
-            _decimal(value), locale=self.babel_locale, fraction_digits=digits
-        )
+        return self._compact(str(value), digits)
 
     def money(
         self, value: Number, currency: str = "USD", *, compact: bool = True, digits: int = 1
@@ -196,19 +203,44 @@ class Translator:
         digits at most). Full: whole units, ``$1,200,000``. Symbols follow CLDR,
         so CNY shows as ``CN¥`` in English, keeping it apart from JPY's ``¥``.
         """
-        amount = _decimal(value)
+        return self._money(str(value), currency, compact, digits)
+
+    def _format_number(self, text: str, digits: int) -> str:
+        pattern = _fraction_pattern("#,##0", digits)
+        return format_decimal(Decimal(text), format=pattern, locale=self.babel_locale)
+
+    def _format_percent(self, text: str, digits: int) -> str:
+        pattern = _fraction_pattern("#,##0", digits, "%")
+        return format_percent(Decimal(text) / 100, format=pattern, locale=self.babel_locale)
+
+    def _format_compact(self, text: str, digits: int) -> str:
+        return format_compact_decimal(
+            Decimal(text), locale=self.babel_locale, fraction_digits=digits
+        )
+
+    def _format_money(self, text: str, currency: str, compact: bool, digits: int) -> str:
         if compact:
             return format_compact_currency(
-                amount, currency, locale=self.babel_locale, fraction_digits=digits
+                Decimal(text), currency, locale=self.babel_locale, fraction_digits=digits
             )
         return format_currency(
-            amount, currency, format="¤#,##0", locale=self.babel_locale, currency_digits=False
+            Decimal(text),
+            currency,
+            format="¤#,##0",
+            locale=self.babel_locale,
+            currency_digits=False,
         )
 
     # -- dates --------------------------------------------------------------
 
     def date(self, value: dt.date) -> str:
         """en ``Jan 5, 2025``, zh ``2025年1月5日``."""
+        # A datetime may equal another one on a different day (another time zone).
+        if type(value) is dt.date:
+            return self._date(value)
+        return self._format_date(value)
+
+    def _format_date(self, value: dt.date) -> str:
         return format_date(value, format="medium", locale=self.babel_locale)
 
     def datetime(self, value: dt.datetime, tz: str | dt.tzinfo | None = None) -> str:

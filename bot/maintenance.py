@@ -1,4 +1,5 @@
-"""Housekeeping every replica may run: end expired overrides, forget old bookkeeping.
+"""Housekeeping every replica may run: end expired overrides, forget old bookkeeping,
+merge the name index a little.
 
 Safe to run on several replicas at once: an override ends once (the account's version
 check makes a second replica's attempt a no-op), and pruning only deletes old rows.
@@ -31,6 +32,7 @@ async def maintain_once(app: App) -> None:
         ended = await app.service.expire_overrides()
         await app.service.prune_deliveries(KEEP_DELIVERIES)
         await app.service.prune_states()
+        await app.service.tidy_name_index()
     except Exception:  # a failed round is retried next time; the bot keeps answering
         log.exception("maintenance round failed")
         return

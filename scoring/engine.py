@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from scoring.errors import ScoringError
 from scoring.expressions import Env, Value
 from scoring.model import (
+    Adjustment,
     Band,
     CompiledModel,
     Criterion,
@@ -175,20 +176,26 @@ def score(
     )
 
 
-def quick_total(
-    model: CompiledModel, env: Mapping[str, Value | None], previous_tier: str | None
+def total_from_points(
+    model: CompiledModel,
+    scores: dict[str, Value | None],
+    points: Sequence[float],
+    previous_rank: int | None,
 ) -> tuple[float, Tier]:
-    """Total and tier of fact values already in condition form, without building reasons.
+    """Total and tier from each criterion's points (in criterion order), without reasons.
 
-    The same arithmetic as ``score`` in the same order, for searches that try many values.
+    The same arithmetic as ``score`` in the same order, for searches that try many values
+    and rescore only the criteria of the fact they change. ``scores`` (the facts in
+    condition form) is filled in with the sub-scores, ``base`` and ``total``.
     """
-    scores = dict(env)
     sub_points = {s.name: 0.0 for s in model.sub_scores}
-    for c in model.criteria:
-        sub_points[c.sub_score] += criterion_points(c, scores[c.field])[0]
+    for c, earned in zip(model.criteria, points, strict=True):
+        sub_points[c.sub_score] += earned
     _, base = _add_scores(model, scores, sub_points)
-    total = _add_total(model, scores, base, _adjustments(model, scores))
-    return total, choose_tier(model, scores, previous_tier)[0]
+    adjustment = _limit(model, sum_in_order(adjusted for _, adjusted, _ in _applied(model, scores)))
+    total = min(max(base + adjustment, SCORE_MIN), SCORE_MAX)
+    scores["total"] = total
+    return total, _choose_tier(model, scores, previous_rank)[0]
 
 
 def _add_scores(
@@ -261,7 +268,14 @@ def sum_in_order(values: object) -> float:
 
 
 def _adjustments(model: CompiledModel, env: Env) -> tuple[AdjustmentResult, ...]:
-    applied = []
+    return tuple(
+        AdjustmentResult(a.id, a.reason, a.condition_text, points, capped)
+        for a, points, capped in _applied(model, env)
+    )
+
+
+def _applied(model: CompiledModel, env: Env) -> Iterator[tuple[Adjustment, float, bool]]:
+    """Each adjustment that applies, with its points (capped) and whether the cap bit."""
     for a in model.adjustments:
         if a.condition.holds(env) is not True:
             continue
@@ -272,8 +286,7 @@ def _adjustments(model: CompiledModel, env: Env) -> tuple[AdjustmentResult, ...]
         if a.max_points is not None:
             points = min(max(points, -a.max_points), a.max_points)
         if points != 0.0:
-            applied.append(AdjustmentResult(a.id, a.reason, a.condition_text, points, capped))
-    return tuple(applied)
+            yield a, points, capped
 
 
 def _limit(model: CompiledModel, points: float) -> float:
@@ -294,7 +307,10 @@ def tier_slack(model: CompiledModel, tier: Tier, previous_rank: int | None) -> f
 
 
 def choose_tier(model: CompiledModel, env: Env, previous_tier: str | None) -> tuple[Tier, float]:
-    previous_rank = model.tier_rank(previous_tier)
+    return _choose_tier(model, env, model.tier_rank(previous_tier))
+
+
+def _choose_tier(model: CompiledModel, env: Env, previous_rank: int | None) -> tuple[Tier, float]:
     for tier in model.tiers:
         slack = tier_slack(model, tier, previous_rank)
         if tier.condition is None or tier.condition.holds(env, slack) is True:

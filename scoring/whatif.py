@@ -8,7 +8,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scoring.engine import ScoreResult, as_value, fact_env, quick_total, score, tier_slack
+from scoring.engine import (
+    ScoreResult,
+    as_value,
+    criterion_points,
+    fact_env,
+    score,
+    tier_slack,
+    total_from_points,
+)
 from scoring.expressions import Compare, Expr, Member
 from scoring.model import CompiledModel, CriterionKind, FactValue, FieldDef
 from scoring.spec import FieldType
@@ -103,6 +111,13 @@ class _Search:
         self.env = fact_env(model, facts, today)
         self.bounds = gain_bounds(model, current)
         self._tried: dict[tuple[str, FactValue], FactChange] = {}
+        # A try changes one fact: only that fact's criteria need scoring again.
+        self._points = [criterion_points(c, self.env[c.field])[0] for c in model.criteria]
+        self._criteria_of: dict[str, list[int]] = {}
+        for i, c in enumerate(model.criteria):
+            self._criteria_of.setdefault(c.field, []).append(i)
+        self._previous_rank = model.tier_rank(current.tier)
+        self._values: dict[str, list[FactValue]] = {}
 
     def _try(self, field: FieldDef, value: FactValue) -> FactChange:
         # Searches try the same values again (best gains after reaching); remember them.
@@ -111,8 +126,11 @@ class _Search:
         if known is not None:
             return known
         env = dict(self.env)
-        env[field.name] = as_value(field, value, self.today)
-        total, tier = quick_total(self.model, env, self.current.tier)
+        tried = env[field.name] = as_value(field, value, self.today)
+        points = list(self._points)
+        for i in self._criteria_of.get(field.name, ()):
+            points[i] = criterion_points(self.model.criteria[i], tried)[0]
+        total, tier = total_from_points(self.model, env, points, self._previous_rank)
         change = FactChange(
             field=field.name,
             label=field.label,
@@ -124,6 +142,12 @@ class _Search:
         )
         self._tried[key] = change
         return change
+
+    def _candidates(self, field: FieldDef) -> list[FactValue]:
+        values = self._values.get(field.name)
+        if values is None:
+            values = self._values[field.name] = _candidates(self.model, field, self.today)
+        return values
 
     def reaching(self, points_needed: float | None) -> Iterator[FactChange]:
         for field in self.model.fields.values():
@@ -147,7 +171,7 @@ class _Search:
         return tuple(found[:limit])
 
     def _best_gain(self, field: FieldDef) -> FactChange | None:
-        tries = [self._try(field, value) for value in _candidates(self.model, field, self.today)]
+        tries = [self._try(field, value) for value in self._candidates(field)]
         tries = [t for t in tries if t.points_gain > 0 and t.proposed != t.current]
         return max(tries, key=lambda t: t.points_gain) if tries else None
 
@@ -155,7 +179,7 @@ class _Search:
         current = self.facts.get(field.name)
         tries = [
             self._try(field, value)
-            for value in _candidates(self.model, field, self.today)
+            for value in self._candidates(field)
             if value != current
         ]
         reaching = [t for t in tries if t.reaches_next_tier]

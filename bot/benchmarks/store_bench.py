@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, running_app
-from bot.benchmarks.seed import company_name
+from bot.benchmarks.names import NAME_SETS, lookup_queries
 from bot.benchmarks.sql_scoring import update_statement
 from bot.benchmarks.store_seed import seed_store
 from bot.model_files import read_model_text
@@ -55,6 +55,7 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True, slots=True)
 class StoreFigures:
     accounts: int
+    names: str  # which NAME_SETS the accounts were named from
     dialect: str
     model: str  # the changed model rescored with, e.g. "default v2"
     seed_seconds: float
@@ -89,16 +90,24 @@ def changed_model_text() -> str:
 
 
 async def run(
-    accounts: int, database_url: str | None = None, progress: Progress | None = None
+    accounts: int,
+    database_url: str | None = None,
+    progress: Progress | None = None,
+    names: str = "realistic",
 ) -> StoreFigures:
     report: Progress = progress or (lambda phase, done, total: None)
     async with _throwaway(database_url) as url:
         settings = load_settings(database_url=url, model="default")
         async with running_app(settings) as app:
             started = time.perf_counter()
-            await seed_store(app, accounts, progress=lambda done: report("seed", done, accounts))
+            await seed_store(
+                app,
+                accounts,
+                names=NAME_SETS[names],
+                progress=lambda done: report("seed", done, accounts),
+            )
             seeded = time.perf_counter() - started
-            return await _measure(app, accounts, seeded, report)
+            return await _measure(app, accounts, names, seeded, report)
 
 
 @asynccontextmanager
@@ -112,7 +121,9 @@ async def _throwaway(database_url: str | None) -> AsyncIterator[str]:
         yield url
 
 
-async def _measure(app: App, accounts: int, seeded: float, report: Progress) -> StoreFigures:
+async def _measure(
+    app: App, accounts: int, names: str, seeded: float, report: Progress
+) -> StoreFigures:
     model_text = changed_model_text()
     model = app.service.compile_model(model_text, "bench-default-v2.yaml")
     sample = random.Random(11).sample(range(1, accounts + 1), min(SAMPLE, accounts))
@@ -128,9 +139,10 @@ async def _measure(app: App, accounts: int, seeded: float, report: Progress) -> 
     )
     rescore_seconds = time.perf_counter() - started
     by_service = await _scores(app, sample)
-    latencies = await _lookups(app, accounts, report)
+    latencies = await _lookups(app, accounts, names, report)
     return StoreFigures(
         accounts=accounts,
+        names=names,
         dialect=app.database.dialect,
         model=f"{model.name} v{model.version}",
         seed_seconds=seeded,
@@ -188,8 +200,8 @@ def _same(one: tuple[float | None, str | None], other: tuple[float | None, str |
     return abs(score - other_score) <= SAME_SCORE and tier == other_tier
 
 
-async def _lookups(app: App, accounts: int, report: Progress) -> list[float]:
-    queries = lookup_queries(LOOKUPS, accounts, random.Random(5))
+async def _lookups(app: App, accounts: int, names: str, report: Progress) -> list[float]:
+    queries = lookup_queries(names, LOOKUPS, accounts, random.Random(5))
     for query in queries[:20]:  # connections and caches are warm before measuring
         await app.service.find_accounts(query)
     latencies: list[float] = []
@@ -202,35 +214,6 @@ async def _lookups(app: App, accounts: int, report: Progress) -> list[float]:
         if time.perf_counter() > deadline:
             break
     return latencies
-
-
-def lookup_queries(count: int, accounts: int, rng: random.Random) -> list[str]:
-    """What people type for a seeded account: a typo, part of the number, or both."""
-    queries = []
-    for _ in range(count):
-        name = company_name(rng.randrange(accounts))
-        words, number = name.rsplit(" ", 1)
-        kind = rng.random()
-        if kind < 0.4:
-            queries.append(f"{_typo(words, rng)} {number}")
-        elif kind < 0.7:
-            queries.append(f"{words} {number.lstrip('0')}")
-        elif kind < 0.9:
-            queries.append(f"{_typo(words, rng).lower()} {number[-4:]}")
-        else:
-            queries.append(words.lower())
-    return queries
-
-
-def _typo(words: str, rng: random.Random) -> str:
-    """One slip of the finger: a letter dropped, doubled or two letters swapped."""
-    at = rng.randrange(1, len(words) - 1)
-    slip = rng.randrange(3)
-    if slip == 0:
-        return words[:at] + words[at + 1 :]
-    if slip == 1:
-        return words[:at] + words[at] + words[at:]
-    return words[: at - 1] + words[at] + words[at - 1] + words[at + 1 :]
 
 
 def _percentile(values: list[float], share: float) -> float:

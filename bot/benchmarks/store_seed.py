@@ -1,9 +1,9 @@
 """Fill a throwaway database with a million scored accounts in a minute or two.
 
-Like :func:`bot.benchmarks.seed.seed_accounts` (same names, same synthetic facts), but
-the facts are turned into JSON text column by column and the rows go to the driver in
-one executemany per batch, so Python spends a few microseconds per account instead of
-the tens that building ORM inserts costs.
+Like :func:`bot.benchmarks.seed.seed_accounts` (the same synthetic facts; names from
+:mod:`bot.benchmarks.names`), but the facts are turned into JSON text column by column
+and the rows go to the driver in one executemany per batch, so Python spends a few
+microseconds per account instead of the tens that building ORM inserts costs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import Table
 
 from bot.app import App
-from bot.benchmarks.seed import company_name
+from bot.benchmarks.names import company_names
 from bot.benchmarks.synthetic import synthetic_columns
 from bot.service.bulk import JsonText, insert_many, json_object_texts
 from bot.service.columns import completeness
@@ -33,9 +33,14 @@ _ACCOUNTS = cast(Table, Account.__table__)
 
 
 async def seed_store(
-    app: App, count: int, *, seed: int = 7, progress: Callable[[int], None] | None = None
+    app: App,
+    count: int,
+    *,
+    seed: int = 7,
+    names: Callable[[int, int], list[str]] = company_names,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Insert ``count`` scored accounts named ``company_name(0)`` onwards."""
+    """Insert ``count`` scored accounts named ``names(0, count)``."""
     model = await app.service.active_model()
     today, now = app.clock.now().date(), app.clock.now().astimezone(UTC)
     for start in range(0, count, BATCH):
@@ -46,10 +51,11 @@ async def seed_store(
         subs = json_object_texts({k: v.tolist() for k, v in scores.sub_scores.items()})
         known = completeness(model, columns, size)
         tiers = scores.tiers()
+        named = names(start, size)
         rows = [
             (
                 f"SEED-{start + i:07d}",
-                company_name(start + i),
+                named[i],
                 None,  # no owner
                 JsonText("[]"),
                 LifecycleStage.PROSPECT,
@@ -73,6 +79,7 @@ async def seed_store(
             await session.commit()
         if progress is not None:
             progress(start + size)
+    await app.service.tidy_name_index(thorough=True)  # as an import of this size does
 
 
 def _facts_texts(model: CompiledModel, columns: dict[str, Any], rows: int) -> list[JsonText]:

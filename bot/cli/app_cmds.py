@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -10,6 +11,7 @@ import typer
 
 from bot.cli.output import console, fail, user_errors
 from bot.settings import Settings, SettingsError, load_settings
+from bot.shutdown import until_signalled
 from bot.store import migrate
 from bot.store.enums import Role
 from bot.store.errors import StoreError
@@ -93,7 +95,8 @@ def run_command(ctx: typer.Context) -> None:
             check_adapters(settings)
         except SetupError as error:
             fail(str(error))
-        with_app(run_adapters, settings)
+        with contextlib.suppress(KeyboardInterrupt):
+            with_app(lambda app: until_signalled(run_adapters(app)), settings)
         return
     console.print(
         "No SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN set: opening the console chat with demo data."

@@ -296,19 +296,30 @@ def bench_store_command(
         str | None,
         typer.Option(help="A PostgreSQL server; a throwaway database is made there and dropped."),
     ] = None,
+    names: Annotated[
+        str,
+        typer.Option(
+            help="Account names: 'realistic' (varied, as in a CRM) or 'look-alike' "
+            "(a dozen words and a number: the hardest case for the name index)."
+        ),
+    ] = "realistic",
 ) -> None:
     """Rescore vs one plain SQL UPDATE (<= 2x), lookup p99 (<= 5 ms), peak memory (<= 500 MB)."""
     import asyncio
 
     from bot.benchmarks import store_bench
+    from bot.benchmarks.names import NAME_SETS
     from bot.store.errors import StoreError
 
     if accounts < 1:
         raise typer.BadParameter("at least one account", param_hint="--accounts")
+    if names not in NAME_SETS:
+        choices = ", ".join(NAME_SETS)
+        raise typer.BadParameter(f"one of {choices}", param_hint="--names")
     where = "a throwaway database on " + database_url if database_url else "a temporary SQLite file"
-    console.print(f"store benchmark: {accounts:,} accounts on {where}")
+    console.print(f"store benchmark: {accounts:,} accounts with {names} names on {where}")
     with user_errors(StoreError), progress_bar(errors) as progress:
-        figures = asyncio.run(store_bench.run(accounts, database_url, progress))
+        figures = asyncio.run(store_bench.run(accounts, database_url, progress, names))
     _print_store(figures)
 
 
@@ -323,7 +334,9 @@ def _print_store(f: StoreFigures) -> None:
         if f.disagreements == 0
         else f"DISAGREES with (a) on {f.disagreements:,} of {f.sample:,} sampled accounts"
     )
-    console.print(f"seeded {f.accounts:,} accounts on {f.dialect} in {f.seed_seconds:.1f} s")
+    console.print(
+        f"seeded {f.accounts:,} accounts ({f.names} names) on {f.dialect} in {f.seed_seconds:.1f} s"
+    )
     console.print(
         f"(a) rescore through the service after activating {f.model}: "
         f"{f.rescore_seconds:.1f} s = {f.accounts / f.rescore_seconds:,.0f} accounts/s; "

@@ -15,6 +15,7 @@ import typer
 
 from bot.cli.app_cmds import settings_or_exit, with_app
 from bot.cli.output import console, fail
+from bot.shutdown import until_signalled
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -48,7 +49,10 @@ def run_slack_command(
         fail(str(error))
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     with contextlib.suppress(KeyboardInterrupt):
-        with_app(lambda app: run_slack(app, http=http, host=host, port=port), settings)
+        with_app(
+            lambda app: until_signalled(run_slack(app, http=http, host=host, port=port)),
+            settings,
+        )
 
 
 def bench_slack_command(

@@ -15,6 +15,7 @@ import typer
 
 from bot.cli.app_cmds import settings_or_exit, with_app
 from bot.cli.output import console, fail, user_errors
+from bot.shutdown import until_signalled
 
 if TYPE_CHECKING:
     from bot.benchmarks.telegram_bench import TelegramFigures
@@ -61,7 +62,9 @@ def run_telegram_command(
         logging.getLogger("httpx").setLevel(logging.WARNING)
         with contextlib.suppress(KeyboardInterrupt):
             with_app(
-                lambda app: run_telegram(app, webhook_url=webhook_url, listen=listen, port=port),
+                lambda app: until_signalled(
+                    run_telegram(app, webhook_url=webhook_url, listen=listen, port=port)
+                ),
                 settings,
             )
 

@@ -8,6 +8,7 @@ or newline inside an account name can never split a reply into extra items.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -30,8 +31,18 @@ class Texts:
         self.locale = self.translator.locale
         self._env = catalog.env
         self._modules: dict[str, Any] = {}
+        self._cached = functools.lru_cache(maxsize=RENDERED_CACHE_SIZE)(self._rendered)
 
     def __call__(self, template: str, macro: str, /, **values: Any) -> str:
+        key = _plain_key(values)
+        if key is None:
+            return self._render(template, macro, values)
+        return self._cached(template, macro, key)
+
+    def _rendered(self, template: str, macro: str, key: tuple[_KeyItem, ...]) -> str:
+        return self._render(template, macro, {name: value for name, _, value, _ in key})
+
+    def _render(self, template: str, macro: str, values: dict[str, Any]) -> str:
         return str(getattr(self._module(template), macro)(**values)).strip()
 
     def lines(self, template: str, macro: str, /, **values: Any) -> tuple[str, ...]:
@@ -75,6 +86,29 @@ class Texts:
         return (
             tr.compact(value) if abs(value) >= 10_000 else tr.number(value, 2 if value % 1 else 0)
         )
+
+
+# A macro renders the same text for the same values in one language (catalogs and
+# templates are read once per process), so labels, titles and lines that repeat from
+# card to card are rendered once.
+RENDERED_CACHE_SIZE = 4096
+_PLAIN = (str, int, float, bool, type(None))
+_KeyItem = tuple[str, type, Any, str | None]
+
+
+def _plain_key(values: dict[str, Any]) -> tuple[_KeyItem, ...] | None:
+    """``values`` as a cache key, or None when one is not a plain value.
+
+    Each value keeps its type (``1``, ``1.0`` and ``True`` are equal in Python but render
+    differently), and a float its repr (``0.0`` and ``-0.0`` are equal too).
+    """
+    key = []
+    for name, value in values.items():
+        kind = type(value)
+        if kind not in _PLAIN:
+            return None
+        key.append((name, kind, value, repr(value) if kind is float else None))
+    return tuple(key)
 
 
 class TextsCache:

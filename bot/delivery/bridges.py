@@ -5,15 +5,16 @@ The adapters' senders raise their own errors (``SlackDeliveryError``,
 bridges turn those into :class:`~bot.delivery.errors.DeliveryError` and nothing else
 leaks. The chat libraries are imported only when a platform is configured.
 
-Three choices differ from the adapters' interactive use:
+Two choices differ from the adapters' interactive use:
 
 * Slack's client gets no 429/5xx retry handlers here: the outbox retries with its own
   backoff, instead of a send slot sleeping through Retry-After.
-* Telegram's ``Bot`` talks through :class:`~bot.delivery.telegram_http.AiohttpRequest`,
-  which stays cheap with many sends in flight.
 * A reply's chart goes out after its text, best effort: if the upload fails once the
   text is out, the failure is logged and the message counts as sent, because retrying
   would post the text a second time.
+
+Telegram's ``Bot`` talks through :class:`~bot.adapters.telegram.http.AiohttpRequest`
+here as in the adapter: it stays cheap with many sends in flight.
 """
 
 from __future__ import annotations
@@ -151,8 +152,8 @@ async def _telegram(settings: Settings, stack: AsyncExitStack) -> TelegramSender
     from telegram import Bot
 
     from bot.adapters.telegram.bot import TelegramOptions
+    from bot.adapters.telegram.http import AiohttpRequest
     from bot.adapters.telegram.sender import TelegramSender
-    from bot.delivery.telegram_http import AiohttpRequest
 
     options = TelegramOptions.from_settings(settings)
     root = options.api_url.rstrip("/")

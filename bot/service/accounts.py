@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from sqlalchemy import or_, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import convert
@@ -17,7 +19,7 @@ from bot.service.grading import score_account
 from bot.service.views import AccountMatch, AccountSummary, Card, TierChangeView
 from bot.store.search import candidate_ids
 from bot.store.tables import Account, Person, TierChange
-from scoring import CompiledModel, ScoreResult, what_it_takes
+from scoring import CompiledModel, FactValue, ScoreResult, what_it_takes
 
 EXACT = 100.0
 CLEAR = 90.0  # a match this close is taken without asking...
@@ -72,22 +74,34 @@ def similarity(text: str, account: Account) -> float:
 
 async def exact(ctx: ServiceContext, text: str) -> AccountSummary | None:
     """The one account whose name or external id is exactly ``text`` (both indexed)."""
-    wanted = " ".join(text.split())
-    query = convert.summaries_query().where(
-        or_(Account.name == wanted, Account.external_id == wanted)
-    )
     async with ctx.database.session() as session:
-        rows = (await session.execute(query.limit(2))).all()
-    if len(rows) != 1:
-        return None  # none, or two accounts share the name: the ranked search decides
-    account, owner = rows[0]
-    return convert.account_summary(account, owner)
+        row = await _exact_row(session, text)
+    return None if row is None else convert.account_summary(*row)
+
+
+async def _exact_row(session: AsyncSession, text: str) -> Row[Account, str] | None:
+    rows = (await session.execute(_exact_query(), {"wanted": " ".join(text.split())})).all()
+    return rows[0] if len(rows) == 1 else None  # two accounts may share a name: then rank
+
+
+@functools.cache
+def _exact_query() -> Select[Account, str]:
+    # Built once: statements are immutable, and building one costs more than running it.
+    wanted: BindParameter[str] = bindparam("wanted")
+    return (
+        convert.summaries_query()
+        .where(or_(Account.name == wanted, Account.external_id == wanted))
+        .limit(2)
+    )
 
 
 async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
     found = await exact(ctx, text)
-    if found is not None:
-        return found
+    return found if found is not None else await _ranked(ctx, text)
+
+
+async def _ranked(ctx: ServiceContext, text: str) -> AccountSummary:
+    """The account a fuzzy ``text`` clearly means; otherwise say which ones it might be."""
     matches = await find(ctx, text)
     if not matches:
         raise AccountNotFound(text)
@@ -103,17 +117,44 @@ async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
 
 async def card(ctx: ServiceContext, account_id: int, locale: str = "en") -> Card:
     async with ctx.database.session() as session:
-        row = (
-            await session.execute(convert.summaries_query().where(Account.id == account_id))
-        ).first()
+        row = (await session.execute(_card_query(), {"account_id": account_id})).first()
         if row is None:
             raise AccountNotFound(str(account_id))
-        account, owner = row
-        # A card is a read: a model activated a moment ago may show on the next one.
-        model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
-        result = score_account(ctx, model, account)
-        summary_view = convert.account_summary(account, owner)
-        return await build_card(session, ctx, account, model, result, locale, summary_view)
+        return await _card_of_row(session, ctx, row, locale)
+
+
+async def named_card(ctx: ServiceContext, text: str, locale: str = "en") -> Card:
+    """The card of the account ``text`` names, as :func:`resolve` finds it.
+
+    An exact name or external id is read once, in the session that builds the card.
+    """
+    async with ctx.database.session() as session:
+        row = await _exact_row(session, text)
+        if row is not None:
+            return await _card_of_row(session, ctx, row, locale)
+    return await card(ctx, (await _ranked(ctx, text)).id, locale)
+
+
+@functools.cache
+def _card_query() -> Select[Account, str]:
+    return convert.summaries_query().where(Account.id == bindparam("account_id"))
+
+
+async def _card_of_row(
+    session: AsyncSession,
+    ctx: ServiceContext,
+    row: Row[Account, str],
+    locale: str,
+) -> Card:
+    account, owner = row
+    # A card is a read: a model activated a moment ago may show on the next one.
+    model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
+    facts = stored_facts.decode(model, account.facts)
+    result = score_account(ctx, model, account, facts=facts)
+    summary_view = convert.account_summary(account, owner)
+    return await build_card(
+        session, ctx, account, model, result, locale, summary_view, facts=facts
+    )
 
 
 async def build_card(
@@ -124,9 +165,13 @@ async def build_card(
     result: ScoreResult,
     locale: str = "en",
     known: AccountSummary | None = None,
+    *,
+    facts: Mapping[str, FactValue] | None = None,
 ) -> Card:
-    """The card of ``account``; ``known`` saves a query when the caller has its summary."""
-    facts = stored_facts.decode(model, account.facts)
+    """The card of ``account``; ``known`` saves a query when the caller has its summary,
+    ``facts`` decoding the stored facts again when the caller has them."""
+    if facts is None:
+        facts = stored_facts.decode(model, account.facts)
     return Card(
         account=known or await summary(session, account),
         facts=facts,
@@ -141,10 +186,19 @@ async def build_card(
 async def recent_changes(
     session: AsyncSession, account_id: int, limit: int
 ) -> Sequence[TierChangeView]:
-    query = (
+    # Plain columns on the session's connection: no ORM objects to load. Flushing first
+    # shows a change just added, as a query through the session would.
+    await session.flush()
+    connection = await session.connection()
+    rows = await connection.execute(_recent_changes_query(limit), {"account_id": account_id})
+    return [convert.tier_change_view(row) for row in rows]
+
+
+@functools.cache
+def _recent_changes_query(limit: int) -> Select[*tuple[Any, ...]]:
+    return (
         convert.tier_changes_query()
-        .where(TierChange.account_id == account_id)
+        .where(TierChange.account_id == bindparam("account_id"))
         .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
         .limit(limit)
     )
-    return [convert.tier_change_view(row) for row in await session.execute(query)]

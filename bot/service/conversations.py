@@ -6,9 +6,11 @@ half-finished flow does not capture someone's next unrelated message days later.
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from bot.service.context import ServiceContext, transaction
 from bot.service.dialect import insert_for
@@ -16,9 +18,10 @@ from bot.store.enums import ChatPlatform
 from bot.store.tables import ConversationState
 
 
-def _key(platform: str, chat_id: str, user_id: str) -> Any:
+def _key(platform: object, chat_id: object, user_id: object) -> Any:
+    """Where one person's state in one chat is; the values may be bound parameters."""
     return (
-        (ConversationState.platform == ChatPlatform(platform))
+        (ConversationState.platform == platform)
         & (ConversationState.chat_id == chat_id)
         & (ConversationState.user_id == user_id)
     )
@@ -28,12 +31,21 @@ async def load_state(
     ctx: ServiceContext, platform: str, chat_id: str, user_id: str
 ) -> tuple[str, dict[str, Any]] | None:
     """(flow, state), or None when there is none or it has expired."""
-    query = select(ConversationState.flow, ConversationState.state, ConversationState.expires_at)
-    async with ctx.database.session() as session:
-        row = (await session.execute(query.where(_key(platform, chat_id, user_id)))).first()
+    key = {"platform": ChatPlatform(platform), "chat_id": chat_id, "user_id": user_id}
+    # Asked for most messages, and only plain columns are read: no session needed.
+    async with ctx.database.connection() as connection:
+        row = (await connection.execute(_state_query(), key)).first()
     if row is None or row.expires_at <= ctx.clock.now():
         return None
     return row.flow, dict(row.state)
+
+
+@functools.cache
+def _state_query() -> Select[str, dict[str, Any], datetime]:
+    # Built once: building it costs more than running it.
+    return select(
+        ConversationState.flow, ConversationState.state, ConversationState.expires_at
+    ).where(_key(bindparam("platform"), bindparam("chat_id"), bindparam("user_id")))
 
 
 async def save_state(
@@ -70,7 +82,9 @@ async def save_state(
 
 async def clear_state(ctx: ServiceContext, platform: str, chat_id: str, user_id: str) -> None:
     async with transaction(ctx.database) as session:
-        await session.execute(delete(ConversationState).where(_key(platform, chat_id, user_id)))
+        await session.execute(
+            delete(ConversationState).where(_key(ChatPlatform(platform), chat_id, user_id))
+        )
 
 
 async def prune_states(ctx: ServiceContext) -> int:

@@ -44,32 +44,43 @@ def summaries_query() -> Select[Account, str]:
 
 
 @functools.cache
-def tier_changes_query() -> Select[TierChange, str, str]:
+def tier_changes_query() -> Select[*tuple[Any, ...]]:
     """Tier changes with the account's name and the name of whoever caused them (or None).
 
-    Built once: statements are immutable, and building this one costs more than running it.
+    Plain columns, so it runs on a connection without loading ORM objects. Built once:
+    statements are immutable, and building this one costs more than running it.
     """
     actor = aliased(Person)
     return (
-        select(TierChange, Account.name, actor.name)
+        select(
+            TierChange.account_id,
+            Account.name.label("account_name"),
+            TierChange.old_tier,
+            TierChange.new_tier,
+            TierChange.old_score,
+            TierChange.new_score,
+            TierChange.cause,
+            TierChange.changed_at,
+            actor.name.label("actor_name"),
+            TierChange.reasons,
+        )
         .join(Account, Account.id == TierChange.account_id)
         .outerjoin(actor, actor.id == TierChange.actor_id)
     )
 
 
 def tier_change_view(row: Any) -> TierChangeView:
-    change, account_name, actor_name = row
     return TierChangeView(
-        account_id=change.account_id,
-        account_name=account_name,
-        old_tier=change.old_tier,
-        new_tier=change.new_tier,
-        old_score=change.old_score,
-        new_score=change.new_score,
-        cause=change.cause,
-        changed_at=change.changed_at,
-        actor_name=actor_name,
-        reasons=tuple(change.reasons),
+        account_id=row.account_id,
+        account_name=row.account_name,
+        old_tier=row.old_tier,
+        new_tier=row.new_tier,
+        old_score=row.old_score,
+        new_score=row.new_score,
+        cause=row.cause,
+        changed_at=row.changed_at,
+        actor_name=row.actor_name,
+        reasons=tuple(row.reasons),
     )
 
 

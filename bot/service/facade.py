@@ -28,6 +28,7 @@ from bot.service import (
     models,
     overrides,
     people,
+    search_index,
     undo,
     updates,
 )
@@ -115,6 +116,10 @@ class TieringService:
 
     async def card(self, account_id: int, *, locale: str = "en") -> Card:
         return await accounts.card(self._ctx, account_id, locale)
+
+    async def named_card(self, text: str, *, locale: str = "en") -> Card:
+        """The card of the account ``text`` names (as ``resolve_account`` finds it)."""
+        return await accounts.named_card(self._ctx, text, locale)
 
     # -- changing accounts ---------------------------------------------------------------
 
@@ -312,3 +317,7 @@ class TieringService:
 
     async def prune_deliveries(self, older_than: timedelta) -> int:
         return await deliveries.prune_deliveries(self._ctx, older_than)
+
+    async def tidy_name_index(self, *, thorough: bool = False) -> None:
+        """A slice of index upkeep; ``thorough`` after bulk loads (see search_index)."""
+        await search_index.tidy(self._ctx, thorough=thorough)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from bot.service.context import ServiceContext
 from bot.service.facts import Stored
 from bot.store.enums import ScoreCause
 from bot.store.tables import Account, ScoreHistory
-from scoring import CompiledModel, ScoreResult, score
+from scoring import CompiledModel, FactValue, ScoreResult, score
 
 
 def apply_score(account: Account, result: ScoreResult, now: datetime) -> None:
@@ -75,10 +76,19 @@ def set_override(account: Account, override: Override) -> None:
 
 
 def score_account(
-    ctx: ServiceContext, model: CompiledModel, account: Account, previous: str | None = None
+    ctx: ServiceContext,
+    model: CompiledModel,
+    account: Account,
+    previous: str | None = None,
+    *,
+    facts: Mapping[str, FactValue] | None = None,
 ) -> ScoreResult:
-    """Score the stored facts; hysteresis holds on to ``previous`` (default: the model tier)."""
-    facts = stored_facts.decode(model, account.facts)
+    """Score the stored facts; hysteresis holds on to ``previous`` (default: the model tier).
+
+    ``facts`` are the stored facts already decoded, when the caller has them.
+    """
+    if facts is None:
+        facts = stored_facts.decode(model, account.facts)
     held = previous if previous is not None else account.scored_tier
     return score(model, facts, previous_tier=held, today=ctx.today())
 

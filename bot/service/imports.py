@@ -33,7 +33,7 @@ from sqlalchemy import Row, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.service import import_plan
+from bot.service import import_plan, search_index
 from bot.service.actor import Actor
 from bot.service.bulk import (
     add_audit,
@@ -63,6 +63,9 @@ from scoring import CompiledModel, Problem
 
 _ACCOUNTS = cast(Table, Account.__table__)
 _CHUNK = 5_000  # ids per IN (...) list: far below every driver's parameter limit
+# Rows from which an import merges the whole name index (seconds at a million
+# accounts) instead of a housekeeping slice.
+BULK_IMPORT = 10_000
 # The columns of a newly created account row, in the order rows give them.
 CREATED_COLUMNS = (
     "external_id",
@@ -161,6 +164,10 @@ async def _upsert(
         plan = import_plan.plan(model, people, checked, stored, ctx.today(), options.source)
         if not options.dry_run:
             await _write(session, ctx, actor, model, plan, now, options, progress)
+    if not options.dry_run:
+        # Many new names leave the name index in many small pieces: merge them now
+        # rather than slow every lookup until housekeeping catches up.
+        await search_index.tidy(ctx, thorough=len(checked) >= BULK_IMPORT)
     return plan
 
 

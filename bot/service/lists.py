@@ -44,8 +44,8 @@ async def movers(
     if owner_id is not None:
         query = query.where(Account.owner_id == owner_id)
     query = query.order_by(TierChange.changed_at.desc(), TierChange.id.desc()).limit(limit)
-    async with ctx.database.session() as session:
-        return [convert.tier_change_view(row) for row in await session.execute(query)]
+    async with ctx.database.connection() as connection:
+        return [convert.tier_change_view(row) for row in await connection.execute(query)]
 
 
 async def history(ctx: ServiceContext, account_id: int, limit: int) -> list[TierChangeView]:

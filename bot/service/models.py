@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.service import audit, rescoring
+from bot.service import audit, rescoring, search_index
 from bot.service import facts as stored_facts
 from bot.service.actor import Actor
 from bot.service.context import ServiceContext, transaction
@@ -104,6 +104,8 @@ async def activate_model(
     started = time.perf_counter()
     active = await _activate(ctx, actor, model, text, source)
     tally = await _rescore_all(ctx, actor, model, progress)
+    # Rewriting every row leaves PostgreSQL's name index a long queue to read per search.
+    await search_index.tidy(ctx)
     return ActivationReport(
         accounts=tally.accounts,
         changed=tally.changed,

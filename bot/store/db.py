@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.store import sqlite_driver
 from bot.store.errors import ConcurrentUpdateError, DatabaseUnavailableError
 
 DEFAULT_URL = "sqlite+aiosqlite:///./tierbot.db"
@@ -35,6 +37,10 @@ _ASYNC_DRIVERS = {
 # Chat handlers and the scheduler write at the same moment; wait for SQLite's
 # single writer lock instead of failing with "database is locked" at once.
 _SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections kept open to a SQLite file. Each chat update in flight holds one; beyond
+# the pool's size a connection is opened for one use and closed again, which costs a
+# thread, a file open and the PRAGMAs each time.
+SQLITE_POOL_SIZE = 20
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -58,8 +64,12 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
         # Connections idle in the pool die when the server restarts or a proxy
         # drops them; test each one before use instead of failing a request.
         options.setdefault("pool_pre_ping", True)
+    elif "poolclass" not in options and parsed.database not in (None, "", ":memory:"):
+        options.setdefault("pool_size", SQLITE_POOL_SIZE)  # (a memory database has one)
     engine = create_async_engine(parsed, **options)
-    event.listen(engine.sync_engine, "do_connect", _connect_or_explain(parsed))
+    # aiosqlite as it comes makes several thread trips per query; ours makes one.
+    driver = sqlite_driver.connect if parsed.drivername == "sqlite+aiosqlite" else None
+    event.listen(engine.sync_engine, "do_connect", _connect_or_explain(parsed, driver))
     event.listen(engine.sync_engine, "handle_error", _explain_disconnects(parsed), retval=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
@@ -104,6 +114,15 @@ class Database:
         async with self._sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read that needs no ORM objects: cheaper than a session.
+
+        Losing the connection raises DatabaseUnavailableError, as in a session.
+        """
+        async with self._engine.connect() as connection:
+            yield connection
+
     async def ping(self) -> None:
         """Connect and run a trivial query; raises DatabaseUnavailableError if that fails."""
         try:
@@ -139,18 +158,20 @@ def _explain_disconnects(url: URL) -> Callable[[ExceptionContext], BaseException
     return handle_error
 
 
-def _connect_or_explain(url: URL) -> Callable[..., Any]:
+def _connect_or_explain(url: URL, driver: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """A ``do_connect`` hook that names the database when connecting fails.
 
     Drivers report a refused connection as a bare OSError without saying which
-    database was meant; people configuring the bot need the URL.
+    database was meant; people configuring the bot need the URL. ``driver`` makes
+    the driver-level connection in place of the driver's own ``connect``.
     """
+    creator = {} if driver is None else {"async_creator_fn": driver}
 
     def do_connect(
         dialect: Dialect, connection_record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> Any:
         try:
-            return dialect.connect(*cargs, **cparams)
+            return dialect.connect(*cargs, **cparams, **creator)
         except (OSError, dialect.loaded_dbapi.Error) as exc:
             raise DatabaseUnavailableError(url, str(exc) or type(exc).__name__) from exc
 

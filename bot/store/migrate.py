@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-import bot
+from bot.paths import migrations_dir
 from bot.store.db import create_engine, normalize_url
 from bot.store.search import POSTGRES_TRIGRAM_INDEXES, SQLITE_FTS_TABLE
 
@@ -30,8 +30,8 @@ _SQLITE_FTS_TABLES = frozenset(
 
 
 def migrations_directory() -> Path:
-    """The ``migrations`` directory next to the ``bot`` package (the repository root)."""
-    return Path(bot.__file__).resolve().parent.parent / "migrations"
+    """The Alembic ``migrations`` directory: the repository's, or the wheel's copy."""
+    return migrations_dir()
 
 
 def alembic_config(url: str | URL | None = None) -> Config:

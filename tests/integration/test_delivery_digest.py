@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,12 +25,10 @@ from bot.delivery.testing import (
     outbox_worker,
     shared_models,
     shared_texts,
-    throwaway_database,
 )
 from bot.rendering.plain import render_plain
 from bot.store.db import Database
 from bot.store.enums import Language, OutboxKind, OutboxStatus, Role, ScoreCause
-from bot.store.errors import DatabaseUnavailableError
 from bot.store.tables import Account, OutboxMessage, ScheduledRun, TierChange
 from bot.testing.clock import FakeClock
 from bot.testing.senders import RecordingSender
@@ -41,22 +37,6 @@ from scoring import CompiledModel
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # ISO week 2026-W10; US daylight time starts 8 March
-
-
-@pytest_asyncio.fixture(
-    scope="module", loop_scope="module",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-async def migrated(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    try:
-        async with throwaway_database(request.param, tmp_path_factory.mktemp("db")) as database:
-            yield database
-    except DatabaseUnavailableError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable ({exc}); set TIERBOT_TEST_POSTGRES_URL")
 
 
 @pytest_asyncio.fixture(loop_scope="module")

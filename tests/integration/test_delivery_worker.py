@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -25,13 +23,11 @@ from bot.delivery.testing import (
     empty,
     outbox_worker,
     shared_texts,
-    throwaway_database,
 )
 from bot.rendering.plain import render_plain
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.enums import Language, OutboxStatus
-from bot.store.errors import DatabaseUnavailableError
 from bot.store.tables import ChatIdentity, OutboxMessage, ScheduledRun
 from bot.testing.clock import FakeClock
 from bot.testing.senders import RecordingSender, SimulatedCrash
@@ -39,22 +35,6 @@ from bot.testing.senders import RecordingSender, SimulatedCrash
 # One migrated database per dialect for the whole module, emptied before each test:
 # migrating is most of the cost of a fresh database.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_asyncio.fixture(
-    scope="module", loop_scope="module",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-async def migrated(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    try:
-        async with throwaway_database(request.param, tmp_path_factory.mktemp("db")) as database:
-            yield database
-    except DatabaseUnavailableError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable ({exc}); set TIERBOT_TEST_POSTGRES_URL")
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -76,3 +76,28 @@ async def test_the_card_explains_the_score_and_the_way_up(service: TieringServic
     assert card.facts["cumulative_revenue"] == 6_000_000
     assert [c.new_tier for c in card.recent_changes] == ["B"]  # its first grading
     assert card.locale == "zh"
+
+
+async def test_a_card_asked_for_by_name_is_the_card_of_the_account_the_name_resolves_to(
+    service: TieringService,
+) -> None:
+    for name in ("ACME CORPORATION", "CRM-7", "apex", "华为"):
+        resolved = await service.resolve_account(name)
+        card = await service.named_card(name, locale="zh")
+        assert card == await service.card(resolved.id, locale="zh")
+
+    with pytest.raises(AmbiguousAccount):
+        await service.named_card("globex")
+    with pytest.raises(AccountNotFound):
+        await service.named_card("initech")
+
+
+async def test_a_card_asked_for_by_name_shows_the_facts_just_set(service: TieringService) -> None:
+    before = await service.named_card("Acme Corporation")
+
+    await service.update_facts(Actor.cli(), before.account.id, {"referrals": 3})
+
+    after = await service.named_card("Acme Corporation")
+    assert (before.facts.get("referrals"), after.facts["referrals"]) == (None, 3)
+    assert after.account.version == before.account.version + 1
+    assert after.result.total > before.result.total

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text as sql_text
 
 from bot.store.db import Database
-from bot.store.search import candidate_ids
+from bot.store.search import SQLITE_FTS_TABLE, candidate_ids, tidy_name_index
 from bot.store.tables import Account
 
 NAMES = {
@@ -106,3 +107,37 @@ async def test_a_name_with_a_different_legal_suffix_finds_the_account(
     database: Database, accounts: dict[str, int]
 ) -> None:
     assert (await _search(database, "Acme Inc"))[0] == accounts["Acme Corporation"]
+
+
+async def test_tidying_the_index_keeps_it_whole_and_finds_the_same_accounts(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    for i in range(40):  # one transaction each: one small index piece each on SQLite
+        async with database.session() as session:
+            session.add(Account(name=f"Tidy Holdings {i:03d}"))
+            await session.commit()
+    before = await _search(database, "tidy holdngs 017", limit=5)
+
+    for thorough in (False, True):
+        async with database.session() as session:
+            await tidy_name_index(session, thorough=thorough)
+            await session.commit()
+
+    assert await _search(database, "tidy holdngs 017", limit=5) == before
+    if database.dialect == "sqlite":  # FTS5 checks its index against the table
+        async with database.session() as session:
+            check = f"INSERT INTO {SQLITE_FTS_TABLE}({SQLITE_FTS_TABLE}) VALUES ('integrity-check')"
+            await session.execute(sql_text(check))
+
+
+async def test_an_alias_shorter_than_a_trigram_finds_the_account(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    async with database.session() as session:
+        globex = await session.get_one(Account, accounts["Globex"])
+        globex.aliases = ["环球"]
+        await session.commit()
+
+    assert await _search(database, "环球") == [accounts["Globex"]]
+    # A name containing the two characters, not starting with them, is found too.
+    assert await _search(database, "巴巴") == [accounts["阿里巴巴"]]

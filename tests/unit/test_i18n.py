@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import jinja2
@@ -176,6 +177,29 @@ def test_chinese_compact_numbers_use_wan_and_yi(zh: Translator) -> None:
     assert zh.money(1_200_000, "CNY") == "¥120万"
     assert zh.money(1_200_000, "USD") == "US$120万"
     assert zh.money(1_200_000, "CNY", compact=False) == "¥1,200,000"
+
+
+def test_a_number_formats_the_same_however_often_and_in_whatever_order_it_is_asked(
+    en: Translator,
+) -> None:
+    # Formatted numbers are kept by their text: values Python holds equal still differ.
+    asked = [(-0.0, 1), (0.0, 1), (1, 1), (1.0, 1), (Decimal("1.50"), 2), (2.675, 2)]
+    first = [en.number(value, digits) for value, digits in asked]
+    again = [en.number(value, digits) for value, digits in reversed(asked)][::-1]
+    assert first == again == ["-0.0", "0.0", "1.0", "1.0", "1.50", "2.68"]
+    assert [en.percent(12.5, 1), en.percent(12.5)] == ["12.5%", "12%"]
+    assert [en.money(1_200_000, "CNY"), en.money(1_200_000, "USD")] == ["CN¥1.2M", "$1.2M"]
+
+
+def test_a_datetime_shows_its_own_day_even_when_it_equals_one_of_another_day(
+    en: Translator,
+) -> None:
+    evening_in_new_york = dt.datetime(2025, 1, 1, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    same_moment_in_utc = dt.datetime(2025, 1, 2, 4, tzinfo=dt.UTC)
+    assert evening_in_new_york == same_moment_in_utc
+    assert en.date(evening_in_new_york) == "Jan 1, 2025"
+    assert en.date(same_moment_in_utc) == "Jan 2, 2025"
+    assert en.date(dt.date(2025, 1, 2)) == en.date(dt.date(2025, 1, 2)) == "Jan 2, 2025"
 
 
 def test_dates_and_datetimes_follow_the_locale(en: Translator, zh: Translator) -> None:

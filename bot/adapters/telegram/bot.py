@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.adapters.telegram.errors import TelegramSetupError
 from bot.adapters.telegram.handlers import ConversationPort, TelegramHandlers
+from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.processor import PerChatUpdateProcessor
 from bot.adapters.telegram.ratelimit import TELEGRAM_FLOOD_LIMITS, FloodLimiter, FloodLimits
 from bot.adapters.telegram.sender import TelegramSender
@@ -86,6 +87,9 @@ def _builder(options: TelegramOptions) -> ApplicationBuilder[Any, Any, Any, Any,
         .base_file_url(base_file_url)
         .job_queue(None)
         .concurrent_updates(PerChatUpdateProcessor(options.concurrent_updates))
+        # Answers go out through aiohttp: httpx's pool costs more CPU than the request
+        # once many chats are answered at once. Polling keeps PTB's own long-poll client.
+        .request(AiohttpRequest(connections=options.concurrent_updates))
     )
     if options.flood_limits is not None:
         builder = builder.rate_limiter(FloodLimiter(options.flood_limits))

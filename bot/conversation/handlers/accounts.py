@@ -12,6 +12,7 @@ from bot.conversation.parser import Command
 from bot.conversation.texts import flat
 from bot.conversation.turn import Turn
 from bot.service.errors import InvalidInput
+from bot.service.views import Card
 from scoring import CompiledModel, FieldDef, Problem
 from scoring.spec import FieldType
 
@@ -26,14 +27,21 @@ async def account_id(turn: Turn, target: str) -> int:
     return (await turn.service.resolve_account(target)).id
 
 
+async def card_of(turn: Turn, target: str) -> Card:
+    """The card of the account ``target`` names, as :func:`account_id` finds it."""
+    match = _BY_ID.match(target.strip())
+    if match:
+        return await turn.service.card(int(match[1]), locale=turn.texts.locale)
+    return await turn.service.named_card(target, locale=turn.texts.locale)
+
+
 async def tier(turn: Turn, command: Command) -> Reply:
-    card = await turn.service.card(await account_id(turn, command.target), locale=turn.texts.locale)
+    card = await card_of(turn, command.target)
     return card_reply(turn.texts, card, manager=turn.is_manager)
 
 
 async def why(turn: Turn, command: Command) -> Reply:
-    card = await turn.service.card(await account_id(turn, command.target), locale=turn.texts.locale)
-    return why_reply(turn.texts, card)
+    return why_reply(turn.texts, await card_of(turn, command.target))
 
 
 async def playbook(turn: Turn, command: Command) -> Reply:
@@ -44,7 +52,7 @@ async def playbook(turn: Turn, command: Command) -> Reply:
         if book is None:
             return _no_playbook(turn, by_tier.name)
         return playbook_reply(turn.texts, book, turn.texts.local(by_tier.label))
-    card = await turn.service.card(await account_id(turn, command.target), locale=turn.texts.locale)
+    card = await card_of(turn, command.target)
     book = card.result.playbook
     if card.account.tier and card.account.tier != card.result.tier:
         book = model.playbook(card.account.tier)  # an override's tier decides the playbook
@@ -61,9 +69,8 @@ def _no_playbook(turn: Turn, tier_name: str) -> Reply:
 
 
 async def history(turn: Turn, command: Command) -> Reply:
-    account = await account_id(turn, command.target)
-    card = await turn.service.card(account, locale=turn.texts.locale)
-    changes = await turn.service.history(account, limit=10)
+    card = await card_of(turn, command.target)
+    changes = await turn.service.history(card.account.id, limit=10)
     return history_reply(turn.texts, card.account, changes)
 
 
@@ -138,8 +145,7 @@ def _sample(field: FieldDef, today: date) -> str:
 
 
 async def edit(turn: Turn, command: Command) -> Reply:
-    account = await account_id(turn, command.target)
-    card = await turn.service.card(account, locale=turn.texts.locale)
+    card = await card_of(turn, command.target)
     texts, model = turn.texts, card.model
     lines = tuple(
         texts(

@@ -1,11 +1,12 @@
-"""An aiohttp transport for python-telegram-bot's ``Bot``, for sending in bulk.
+"""An aiohttp transport for python-telegram-bot's ``Bot``.
 
 PTB's default transport (httpx) spends more CPU per request than the request itself
 costs once many are in flight: its pool re-examines every connection for every
-waiting request. The delivery worker sends alerts by the hundred, so it talks to the
-Bot API through aiohttp, which Slack's client uses already. Errors map the way PTB's
-own transport maps them: timeouts to ``TimedOut``, anything else on the wire to
-``NetworkError``; Telegram's answers, errors included, are PTB's to read.
+waiting request. The bot answers many chats at once and the delivery worker sends
+alerts by the hundred, so both talk to the Bot API through aiohttp, which Slack's
+client uses already. Errors map the way PTB's own transport maps them: timeouts to
+``TimedOut``, anything else on the wire to ``NetworkError``; Telegram's answers,
+errors included, are PTB's to read.
 """
 
 from __future__ import annotations
