@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -19,10 +19,25 @@ T = TypeVar("T")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+@contextlib.contextmanager
+def on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """Call ``stop`` on SIGTERM or SIGINT inside the block; the defaults return after it."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in SIGNALS:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(signum, stop)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
 async def until_signalled(work: Awaitable[T]) -> T | None:
     """Run ``work`` to its end, or cancel it on SIGTERM/SIGINT and return None."""
     task = asyncio.ensure_future(work)
-    loop = asyncio.get_running_loop()
     signalled = False
 
     def stop() -> None:
@@ -30,17 +45,10 @@ async def until_signalled(work: Awaitable[T]) -> T | None:
         signalled = True
         task.cancel()
 
-    installed = []
-    for signum in SIGNALS:
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            loop.add_signal_handler(signum, stop)
-            installed.append(signum)
-    try:
-        return await task
-    except asyncio.CancelledError:
-        if not signalled:
-            raise  # cancelled by our caller, not by a signal: pass it on
-        return None
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+    with on_stop_signals(stop):
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not signalled:
+                raise  # cancelled by our caller, not by a signal: pass it on
+            return None

@@ -7,9 +7,7 @@ package (and matplotlib, the chat libraries) load only when one of these runs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +15,7 @@ import typer
 
 from bot.cli.app_cmds import settings_or_exit, with_app
 from bot.cli.output import console, fail, user_errors
+from bot.shutdown import on_stop_signals
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -48,12 +47,9 @@ async def _work(app: App) -> None:
     from bot.delivery import run_delivery
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        # Stopping between rounds lets the worker release its lock and in-flight sends finish.
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            loop.add_signal_handler(signum, stop.set)
-    await run_delivery(app, stop=stop)
+    # Stopping between rounds lets the worker release its lock and in-flight sends finish.
+    with on_stop_signals(stop.set):
+        await run_delivery(app, stop=stop)
 
 
 @outbox_app.command("list")

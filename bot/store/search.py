@@ -76,8 +76,8 @@ async def candidate_ids(session: AsyncSession, text: str, limit: int) -> list[in
     postgres = session.get_bind().dialect.name == "postgresql"
     pool: dict[int, str] = {}
     plan = list(levels(needle))
+    want = max(_POOL, limit)
     for strictest, level in enumerate(plan):
-        want = max(_POOL, limit)
         rows = await (_postgres_level if postgres else _sqlite_level)(session, level, want)
         pool.update(rows)
         # Names containing everything typed are what was meant: looser levels would
@@ -86,10 +86,10 @@ async def candidate_ids(session: AsyncSession, text: str, limit: int) -> list[in
             break
     if not plan:  # shorter than a trigram: names starting with it, then containing it
         prefix = _postgres_prefix if postgres else _sqlite_prefix
-        pool.update(await prefix(session, needle, max(_POOL, limit)))
+        pool.update(await prefix(session, needle, want))
         if len(pool) < limit:
             within = _postgres_within if postgres else _sqlite_within
-            pool.update(await within(session, needle, max(_POOL, limit)))
+            pool.update(await within(session, needle, want))
     return list(dict.fromkeys([*found, *_ranked(needle, pool, limit)]))[:limit]
 
 
@@ -150,14 +150,14 @@ def _postgres_searched() -> tuple[ColumnElement[str], ColumnElement[str]]:
     return func.lower(Account.name), func.lower(cast(Account.aliases, Text))
 
 
-async def _postgres_level(session: AsyncSession, level: Level, limit: int) -> dict[int, str]:
+def _postgres_contains(piece: str) -> ColumnElement[bool]:
     name, aliases = _postgres_searched()
+    pattern = f"%{_escape_like(piece)}%"
+    return or_(name.like(pattern, escape="\\"), aliases.like(pattern, escape="\\"))
 
-    def contains(piece: str) -> ColumnElement[bool]:
-        pattern = f"%{_escape_like(piece)}%"
-        return or_(name.like(pattern, escape="\\"), aliases.like(pattern, escape="\\"))
 
-    condition = and_(*(or_(*(contains(piece) for piece in clause)) for clause in level))
+async def _postgres_level(session: AsyncSession, level: Level, limit: int) -> dict[int, str]:
+    condition = and_(*(or_(*map(_postgres_contains, clause)) for clause in level))
     return await _postgres_pool(session, condition, limit)
 
 
@@ -169,10 +169,7 @@ async def _postgres_prefix(session: AsyncSession, needle: str, limit: int) -> di
 
 
 async def _postgres_within(session: AsyncSession, needle: str, limit: int) -> dict[int, str]:
-    name, aliases = _postgres_searched()
-    pattern = f"%{_escape_like(needle)}%"
-    condition = or_(name.like(pattern, escape="\\"), aliases.like(pattern, escape="\\"))
-    return await _postgres_pool(session, condition, limit)
+    return await _postgres_pool(session, _postgres_contains(needle), limit)
 
 
 async def _postgres_pool(
