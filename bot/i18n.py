@@ -128,6 +128,11 @@ FORMAT_CACHE_SIZE = 4096
 
 
 @functools.cache
+def _quantum(digits: int) -> Decimal:
+    return Decimal(1).scaleb(-digits)
+
+
+@functools.cache
 def _fraction_pattern(prefix: str, digits: int, suffix: str = "") -> NumberPattern:
     # Parsed once: Babel would parse the pattern text again on every call.
     return parse_pattern(prefix + ("." + "0" * digits if digits > 0 else "") + suffix)
@@ -184,7 +189,13 @@ class Translator:
 
     def number(self, value: Number, digits: int = 0) -> str:
         """Grouped decimal with exactly ``digits`` fraction digits: ``1,234.5``."""
-        return self._number(str(value), digits)
+        # Babel rounds to ``digits`` first (as quantize does, in the same decimal
+        # context) and renders the rounded number, so rounding here changes nothing but
+        # the cache key: the many points and scores that round alike share one entry.
+        number = Decimal(str(value))
+        if number.is_finite():
+            number = number.quantize(_quantum(digits))
+        return self._number(str(number), digits)
 
     def percent(self, points: Number, digits: int = 0) -> str:
         """``points`` is in percent points: ``35.0`` -> ``35%``."""

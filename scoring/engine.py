@@ -192,8 +192,11 @@ def total_from_points(
     for c, earned in zip(model.criteria, points, strict=True):
         sub_points[c.sub_score] += earned
     _, base = _add_scores(model, scores, sub_points)
-    adjustment = _limit(model, sum_in_order(adjusted for _, adjusted, _ in _applied(model, scores)))
-    total = min(max(base + adjustment, SCORE_MIN), SCORE_MAX)
+    # sum_in_order over _applied, written out: searches call this thousands of times.
+    adjustment = 0.0
+    for _, adjusted, _ in _applied(model, scores):
+        adjustment += adjusted
+    total = min(max(base + _limit(model, adjustment), SCORE_MIN), SCORE_MAX)
     scores["total"] = total
     return total, _choose_tier(model, scores, previous_rank)[0]
 

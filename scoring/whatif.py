@@ -261,6 +261,35 @@ def _candidates(model: CompiledModel, field: FieldDef, today: date | None) -> li
         return list(field.choices)
     if field.type is FieldType.BOOLEAN:
         return [True, False]
+    numbers = _candidate_numbers(model, field.name)
+    if field.type is FieldType.DATE:
+        if today is None:
+            return []
+        return [today - timedelta(days=max(int(n), 0)) for n in numbers]
+    return list(numbers)
+
+
+# Candidate numbers depend on the model alone, yet every card asks for them: kept for
+# the few models a process scores with (by identity; each entry keeps its model alive,
+# so an id is never reused while its entry lives).
+_NUMBERS_KEPT = 8
+_numbers: dict[int, tuple[CompiledModel, dict[str, tuple[float, ...]]]] = {}
+
+
+def _candidate_numbers(model: CompiledModel, name: str) -> tuple[float, ...]:
+    kept = _numbers.get(id(model))
+    if kept is None or kept[0] is not model:
+        if len(_numbers) >= _NUMBERS_KEPT:
+            del _numbers[next(iter(_numbers))]  # the oldest
+        kept = _numbers[id(model)] = (model, {})
+    by_field = kept[1]
+    numbers = by_field.get(name)
+    if numbers is None:
+        numbers = by_field[name] = _find_candidate_numbers(model, model.fields[name])
+    return numbers
+
+
+def _find_candidate_numbers(model: CompiledModel, field: FieldDef) -> tuple[float, ...]:
     numbers: set[float] = set()
     for criterion in model.criteria:
         if criterion.field != field.name:
@@ -280,12 +309,7 @@ def _candidates(model: CompiledModel, field: FieldDef, today: date | None) -> li
         # Points per unit grow until the cap: the value that reaches the cap is worth a try.
         if adjustment.per == field.name and adjustment.max_points and adjustment.points:
             numbers.add(abs(adjustment.max_points / adjustment.points))
-    numbers = {n for n in numbers if _within(field, n)}
-    if field.type is FieldType.DATE:
-        if today is None:
-            return []
-        return [today - timedelta(days=max(int(n), 0)) for n in sorted(numbers)]
-    return sorted(numbers)
+    return tuple(sorted(n for n in numbers if _within(field, n)))
 
 
 _WHOLE = (FieldType.INTEGER, FieldType.DATE)

@@ -84,6 +84,7 @@ async def seed_accounts(
         names.extend(row["name"] for row in rows)
         if progress is not None:
             progress(len(names))
+    await app.service.reindex_names()  # once for the whole load, not per batch
     return names
 
 

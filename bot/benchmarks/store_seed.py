@@ -79,6 +79,7 @@ async def seed_store(
             await session.commit()
         if progress is not None:
             progress(start + size)
+    await app.service.reindex_names()  # once for the whole load, not per batch
     await app.service.tidy_name_index(thorough=True)  # as an import of this size does
 
 

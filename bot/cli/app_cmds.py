@@ -139,6 +139,17 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
         console.print(f"database at revision {migrate.current(settings.database_url)}")
 
 
+@db_app.command("reindex")
+def db_reindex() -> None:
+    """Rebuild the word index of account names, e.g. after writing accounts with other tools."""
+
+    async def rebuild(app: App) -> int:
+        return await app.service.reindex_names()
+
+    accounts = with_app(rebuild)
+    console.print(f"indexed the names of {accounts:,} accounts")
+
+
 @db_app.command("downgrade")
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from sqlalchemy import BindParameter, Row, Select, bindparam, or_, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import convert
 from bot.service import facts as stored_facts
 from bot.service.context import ServiceContext
 from bot.service.errors import AccountNotFound, AmbiguousAccount
-from bot.service.grading import score_account
 from bot.service.views import AccountMatch, AccountSummary, Card, TierChangeView
-from bot.store.search import candidate_ids
+from bot.store.search import candidate_ids, exact_ids
+from bot.store.sqlite_driver import quick_read
 from bot.store.tables import Account, Person, TierChange
-from scoring import CompiledModel, FactValue, ScoreResult, what_it_takes
+from scoring import CompiledModel, FactValue, ScoreResult, score, what_it_takes
 
 EXACT = 100.0
 CLEAR = 90.0  # a match this close is taken without asking...
 MARGIN = 5.0  # ...when the next one is at least this much further away
 CLOSE = CLEAR - MARGIN  # several matches this close, within MARGIN of each other: ask which
 DID_YOU_MEAN = 60.0  # below this a name is too different to suggest
-# The index ranks by trigrams; fetch more than asked so the finer ranking can reorder.
-_CANDIDATE_FACTOR = 4
-_MIN_CANDIDATES = 20
+# The index ranks on name and aliases together; fetch more than asked so ranking on
+# each one alone can reorder.
+_CANDIDATE_FACTOR = 2
+_MIN_CANDIDATES = 10
 RECENT_CHANGES = 5
 READ_MODEL_AGE = 2.0  # seconds a card may reuse the active-model lookup
 
@@ -48,20 +49,33 @@ async def summary(session: AsyncSession, account: Account) -> AccountSummary:
 
 
 async def find(ctx: ServiceContext, text: str, limit: int = 5) -> list[AccountMatch]:
-    async with ctx.database.session() as session:
+    # A connection, not a session: plain columns only, no ORM objects to load.
+    async with ctx.database.connection() as connection:
         wanted = max(limit * _CANDIDATE_FACTOR, _MIN_CANDIDATES)
-        ids = await candidate_ids(session, text, wanted)
-        rows = await session.execute(convert.summaries_query().where(Account.id.in_(ids)))
-        matches = [
-            AccountMatch(convert.account_summary(account, owner), similarity(text, account))
-            for account, owner in rows
-        ]
+        ids = await candidate_ids(connection, text, wanted)
+        # Matching needs no facts, and decoding them costs more than the query.
+        rows = await connection.execute(_matches_query(), {"ids": ids})
+        matches = [AccountMatch(convert.summary_of_row(row), similarity(text, row)) for row in rows]
     order = {account_id: rank for rank, account_id in enumerate(ids)}
     matches.sort(key=lambda m: (-m.similarity, order[m.account.id]))
     return matches[:limit]
 
 
-def similarity(text: str, account: Account) -> float:
+@functools.cache
+def _matches_query() -> Select[*tuple[Any, ...]]:
+    by_id = Account.id.in_(bindparam("ids", expanding=True))
+    return quick_read(convert.summary_columns_query().where(by_id))  # a few rows by key
+
+
+class Named(Protocol):
+    """What similarity compares: an account, or a row of its columns."""
+
+    name: str
+    aliases: Sequence[str]
+    external_id: str | None
+
+
+def similarity(text: str, account: Named) -> float:
     """0-100: exact external id, name or alias (ignoring case) is 100; else fuzzy."""
     wanted = " ".join(text.split()).casefold()
     names = [account.name, *account.aliases]
@@ -74,25 +88,28 @@ def similarity(text: str, account: Account) -> float:
 
 async def exact(ctx: ServiceContext, text: str) -> AccountSummary | None:
     """The one account whose name or external id is exactly ``text`` (both indexed)."""
-    async with ctx.database.session() as session:
-        row = await _exact_row(session, text)
-    return None if row is None else convert.account_summary(*row)
+    row = await _exact_row(ctx, text)
+    return None if row is None else convert.summary_of_row(row)
 
 
-async def _exact_row(session: AsyncSession, text: str) -> Row[Account, str] | None:
-    rows = (await session.execute(_exact_query(), {"wanted": " ".join(text.split())})).all()
+async def _exact_row(ctx: ServiceContext, text: str) -> Row[*tuple[Any, ...]] | None:
+    """The :func:`_card_columns` of the one account named exactly ``text``, if one is."""
+    # Two index lookups: a quick read.
+    rows = await ctx.database.quick_read(_exact_query(), {"wanted": " ".join(text.split())})
     return rows[0] if len(rows) == 1 else None  # two accounts may share a name: then rank
 
 
 @functools.cache
-def _exact_query() -> Select[Account, str]:
+def _card_columns() -> Select[*tuple[Any, ...]]:
+    """What a card shows of an account, as plain columns: its summary and its facts."""
+    return convert.summary_columns_query().add_columns(Account.facts)
+
+
+@functools.cache
+def _exact_query() -> Select[*tuple[Any, ...]]:
     # Built once: statements are immutable, and building one costs more than running it.
     wanted: BindParameter[str] = bindparam("wanted")
-    return (
-        convert.summaries_query()
-        .where(or_(Account.name == wanted, Account.external_id == wanted))
-        .limit(2)
-    )
+    return _card_columns().where(Account.id.in_(exact_ids(wanted))).limit(2)
 
 
 async def resolve(ctx: ServiceContext, text: str) -> AccountSummary:
@@ -116,45 +133,63 @@ async def _ranked(ctx: ServiceContext, text: str) -> AccountSummary:
 
 
 async def card(ctx: ServiceContext, account_id: int, locale: str = "en") -> Card:
-    async with ctx.database.session() as session:
-        row = (await session.execute(_card_query(), {"account_id": account_id})).first()
-        if row is None:
-            raise AccountNotFound(str(account_id))
-        return await _card_of_row(session, ctx, row, locale)
+    # A read of plain columns by primary key: a quick read, no session.
+    rows = await ctx.database.quick_read(_card_query(), {"account_id": account_id})
+    if not rows:
+        raise AccountNotFound(str(account_id))
+    return await _card_of_row(ctx, rows[0], locale)
 
 
 async def named_card(ctx: ServiceContext, text: str, locale: str = "en") -> Card:
     """The card of the account ``text`` names, as :func:`resolve` finds it.
 
-    An exact name or external id is read once, in the session that builds the card.
+    An exact name or external id is read once, with everything the card shows of it.
     """
-    async with ctx.database.session() as session:
-        row = await _exact_row(session, text)
-        if row is not None:
-            return await _card_of_row(session, ctx, row, locale)
+    row = await _exact_row(ctx, text)
+    if row is not None:
+        return await _card_of_row(ctx, row, locale)
     return await card(ctx, (await _ranked(ctx, text)).id, locale)
 
 
 @functools.cache
-def _card_query() -> Select[Account, str]:
-    return convert.summaries_query().where(Account.id == bindparam("account_id"))
+def _card_query() -> Select[*tuple[Any, ...]]:
+    return _card_columns().where(Account.id == bindparam("account_id"))
 
 
-async def _card_of_row(
-    session: AsyncSession,
-    ctx: ServiceContext,
-    row: Row[Account, str],
-    locale: str,
-) -> Card:
-    account, owner = row
-    # A card is a read: a model activated a moment ago may show on the next one.
-    model = (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
-    facts = stored_facts.decode(model, account.facts)
-    result = score_account(ctx, model, account, facts=facts)
-    summary_view = convert.account_summary(account, owner)
-    return await build_card(
-        session, ctx, account, model, result, locale, summary_view, facts=facts
+async def _card_of_row(ctx: ServiceContext, row: Row[*tuple[Any, ...]], locale: str) -> Card:
+    """The card of a :func:`_card_columns` row."""
+    model = await _read_model(ctx)
+    facts = stored_facts.decode(model, row.facts)
+    today = ctx.today()
+    # As score_account does: hysteresis holds on to the tier the model gave last.
+    result = score(model, facts, previous_tier=row.scored_tier, today=today)
+    # Indexed by (account_id, changed_at): a quick read.
+    changes = await ctx.database.quick_read(
+        _recent_changes_query(RECENT_CHANGES), {"account_id": row.id}
     )
+    return Card(
+        account=convert.summary_of_row(row),
+        facts=facts,
+        model=model,
+        result=result,
+        plan=what_it_takes(model, facts, result=result, today=today),
+        recent_changes=tuple(convert.tier_change_view(change) for change in changes),
+        locale=locale,
+    )
+
+
+async def _read_model(ctx: ServiceContext) -> CompiledModel:
+    """The active model as a read may see it: looked up at most READ_MODEL_AGE ago."""
+    # The registry looks only when its last lookup is older, and then through this
+    # session, by index in a small table. Closing a session costs about what a lookup
+    # does, and one that never began holds nothing, so only a session that looked is
+    # closed.
+    session = ctx.database.quick_read_session()
+    try:
+        return (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model
+    finally:
+        if session.in_transaction():
+            await session.close()
 
 
 async def build_card(

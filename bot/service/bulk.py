@@ -3,9 +3,9 @@
 Values reach the driver already converted by each column's own type, so they are stored
 exactly as SQLAlchemy would store them, but without its per-row parameter handling (and
 far from a unit-of-work flush of ORM objects), which costs several times what the
-database spends on the rows. SQLite gets one executemany per statement (its C loop is
-fast); PostgreSQL gets one statement per batch over arrays, since an executemany there
-is a round of the protocol per row.
+database spends on the rows. SQLite inserts with one executemany (its C loop is fast) and
+updates with one statement over a VALUES list; PostgreSQL gets one statement per batch
+over arrays, since an executemany there is a round of the protocol per row.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ _AUDIT_COLUMNS = (
     "before",
     "after",
 )
+# SQLite's default limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER).
+_SQLITE_PARAMETERS = 32_766
 _CHANGE_COLUMNS = (
     "account_id",
     "changed_at",
@@ -104,11 +106,27 @@ async def update_many(
 
     ``also`` adds assignments written in SQL that take no value, e.g. a version bump.
     """
-    if not rows:
+    if rows:
+        given = dict(zip((*columns, key), zip(*rows, strict=True), strict=True))
+        await update_columns(session, table, key, given, also=also)
+
+
+async def update_columns(
+    session: AsyncSession,
+    table: Table,
+    key: str,
+    given: Mapping[str, Sequence[Any]],
+    *,
+    also: Sequence[str] = (),
+) -> None:
+    """As :func:`update_many`, with each column's values (``key``'s among them) in a list
+    of its own: rows as columns need no tuple per row, here or in the caller."""
+    columns = [name for name in given if name != key]
+    names = (*columns, key)
+    if not given[key]:
         return
     connection = await session.connection()
-    names = (*columns, key)
-    cells = _cells(connection.dialect, [table.c[c] for c in names], rows)
+    cells = _converted(connection.dialect, [table.c[c] for c in names], [given[c] for c in names])
     if connection.dialect.name == "postgresql":
         assignments = [f"{c} = given.{c}" for c in columns] + list(also)
         sql = (
@@ -118,9 +136,30 @@ async def update_many(
         )
         await connection.exec_driver_sql(sql, tuple(list(values) for values in cells))
         return
-    assignments = [f"{c} = ?" for c in columns] + list(also)
-    sql = f"UPDATE {table.name} SET {', '.join(assignments)} WHERE {key} = ?"
-    await connection.exec_driver_sql(sql, list(zip(*cells, strict=True)))
+    # One statement per chunk, not an executemany: SQLite then runs the whole chunk in
+    # one step, without taking the GIL back for every row, which is what a statement
+    # sharing the process with busy Python threads waits longest for.
+    assignments = [f"{c} = given.column{i}" for i, c in enumerate(columns, 1)] + list(also)
+    values = [list(cell) for cell in cells]
+    size = _SQLITE_PARAMETERS // len(names)
+    for start in range(0, len(values[0]), size):
+        chunk = [value[start : start + size] for value in values]
+        row = "(" + ", ".join("?" * len(names)) + ")"
+        sql = (
+            f"UPDATE {table.name} SET {', '.join(assignments)} "
+            f"FROM (VALUES {', '.join([row] * len(chunk[0]))}) AS given "
+            f"WHERE {table.name}.{key} = given.column{len(names)}"
+        )
+        await connection.exec_driver_sql(sql, _interleaved(chunk))
+
+
+def _interleaved(columns: Sequence[list[Any]]) -> tuple[Any, ...]:
+    """Columns of equal length as one run of values, row after row."""
+    width = len(columns)
+    values: list[Any] = [None] * (width * len(columns[0]))
+    for i, column in enumerate(columns):
+        values[i::width] = column
+    return tuple(values)
 
 
 async def insert_many(
@@ -154,21 +193,28 @@ def _unnest(dialect: Dialect, table: Table, columns: Sequence[str]) -> str:
 def _cells(
     dialect: Dialect, columns: Sequence[ColumnElement[Any]], rows: Sequence[Sequence[Any]]
 ) -> list[Iterable[Any]]:
-    """The rows' values column by column, converted by each column's type for the driver.
+    """The rows' values column by column, converted by each column's type for the driver."""
+    return _converted(dialect, columns, list(zip(*rows, strict=True)))
 
-    Column-wise conversion runs in C (zip, map); a value every row shares (a timestamp, a
+
+def _converted(
+    dialect: Dialect, columns: Sequence[ColumnElement[Any]], values: Sequence[Sequence[Any]]
+) -> list[Iterable[Any]]:
+    """Each column's ``values`` converted by the column's type for the driver.
+
+    Column-wise conversion runs in C (map); a value every row shares (a timestamp, a
     model name) is converted once.
     """
-    cells: list[Iterable[Any]] = list(zip(*rows, strict=True))
+    cells: list[Iterable[Any]] = list(values)
     for i, column in enumerate(columns):
-        convert = _converter(column.type.dialect_impl(dialect).bind_processor(dialect), rows[0][i])
+        first = values[i][0]
+        convert = _converter(column.type.dialect_impl(dialect).bind_processor(dialect), first)
         if convert is None:
             continue
-        first = rows[0][i]
-        if all(value is first for value in cells[i]):
-            cells[i] = repeat(convert(first), len(rows))
+        if all(value is first for value in values[i]):
+            cells[i] = repeat(convert(first), len(values[i]))
         else:
-            cells[i] = map(convert, cells[i])
+            cells[i] = map(convert, values[i])
     return cells
 
 

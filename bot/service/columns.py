@@ -10,6 +10,7 @@ decoding row by row and ``columns_from_rows`` give (tested), several times faste
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -25,18 +26,24 @@ Column = npt.NDArray[Any]
 
 _PLAIN_NUMBERS = frozenset({float, int, type(None)})
 _SLOW = -2  # a choice code meaning "not a stored choice key: parse it"
+# A stored date: what date.fromisoformat reads as a day; year 0 it refuses.
+_ISO_DAY = re.compile(r"(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMERIC = frozenset({FieldType.NUMBER, FieldType.INTEGER, FieldType.PERCENT, FieldType.MONEY})
 
 
 def stored_columns(model: CompiledModel, stored_rows: Sequence[Stored]) -> dict[str, Column]:
     """Many accounts' stored facts as bulk-scoring columns (NaN, -1 or NaT when unknown)."""
-    return {
-        name: _column(field, [row.get(name) for row in stored_rows])
-        for name, field in model.fields.items()
-    }
+    return fact_columns(
+        model, {name: [row.get(name) for row in stored_rows] for name in model.fields}
+    )
 
 
-def _column(field: FieldDef, values: list[Any]) -> Column:
+def fact_columns(model: CompiledModel, stored: Mapping[str, Sequence[Any]]) -> dict[str, Column]:
+    """As :func:`stored_columns`, from each field's stored values (None where absent)."""
+    return {name: _column(field, stored[name]) for name, field in model.fields.items()}
+
+
+def _column(field: FieldDef, values: Sequence[Any]) -> Column:
     if field.type in _NUMERIC:
         return _numbers(field, values)
     if field.type is FieldType.CHOICE:
@@ -46,7 +53,7 @@ def _column(field: FieldDef, values: list[Any]) -> Column:
     return _dates(field, values)
 
 
-def _numbers(field: FieldDef, values: list[Any]) -> Column:
+def _numbers(field: FieldDef, values: Sequence[Any]) -> Column:
     if not set(map(type, values)) <= _PLAIN_NUMBERS:
         return np.array([_slow_number(field, v) for v in values], dtype=np.float64)
     column = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
@@ -67,14 +74,14 @@ def _slow_number(field: FieldDef, value: Any) -> float:
     return float(typed) if isinstance(typed, float) else math.nan
 
 
-def _choices(field: FieldDef, values: list[Any]) -> Column:
+def _choices(field: FieldDef, values: Sequence[Any]) -> Column:
     codes: dict[object, int] = {choice: code for code, choice in enumerate(field.choices)}
     lookup = codes | {None: -1}
     try:
         column = np.array([lookup.get(v, _SLOW) for v in values], dtype=np.int64)
     except TypeError:  # an unhashable value: a list or an object
         column = np.full(len(values), _SLOW, dtype=np.int64)
-    for i in np.flatnonzero(column == _SLOW):
+    for i in np.flatnonzero(column == _SLOW).tolist():
         column[i] = _choice_code(field, codes, values[i])
     return column
 
@@ -89,7 +96,7 @@ def _choice_code(field: FieldDef, codes: dict[object, int], value: Any) -> int:
     return codes[typed] if isinstance(typed, str) else -1
 
 
-def _booleans(field: FieldDef, values: list[Any]) -> Column:
+def _booleans(field: FieldDef, values: Sequence[Any]) -> Column:
     return np.array([_boolean(field, v) for v in values], dtype=np.float64)
 
 
@@ -100,7 +107,13 @@ def _boolean(field: FieldDef, value: Any) -> float:
     return float(typed) if isinstance(typed, bool) else math.nan
 
 
-def _dates(field: FieldDef, values: list[Any]) -> Column:
+def _dates(field: FieldDef, values: Sequence[Any]) -> Column:
+    if all(v is None or (type(v) is str and _ISO_DAY.fullmatch(v)) for v in values):
+        try:
+            # numpy reads these as date.fromisoformat does, and None as NaT.
+            return np.array(values, dtype="datetime64[D]")
+        except ValueError:  # a day the calendar does not have: parse_value decides
+            pass
     return np.array([_date(field, v) for v in values], dtype="datetime64[D]")
 
 

@@ -32,12 +32,11 @@ async def load_state(
 ) -> tuple[str, dict[str, Any]] | None:
     """(flow, state), or None when there is none or it has expired."""
     key = {"platform": ChatPlatform(platform), "chat_id": chat_id, "user_id": user_id}
-    # Asked for most messages, and only plain columns are read: no session needed.
-    async with ctx.database.connection() as connection:
-        row = (await connection.execute(_state_query(), key)).first()
-    if row is None or row.expires_at <= ctx.clock.now():
+    # Asked for most messages: plain columns by the unique key, a quick read.
+    rows = await ctx.database.quick_read(_state_query(), key)
+    if not rows or rows[0].expires_at <= ctx.clock.now():
         return None
-    return row.flow, dict(row.state)
+    return rows[0].flow, dict(rows[0].state)
 
 
 @functools.cache

@@ -38,6 +38,42 @@ def account_summary(account: Account, owner_name: str | None) -> AccountSummary:
     )
 
 
+_SUMMARY_FIELDS = (
+    "id",
+    "external_id",
+    "name",
+    "owner_id",
+    "lifecycle_stage",
+    "tier",
+    "scored_tier",
+    "score",
+    "tier_since",
+    "last_reviewed_at",
+    "override_tier",
+    "override_reason",
+    "override_until",
+    "version",
+)
+
+
+@functools.cache
+def summary_columns_query() -> Select[*tuple[Any, ...]]:
+    """An account summary's columns, its aliases and its owner's name, as plain columns
+    for :func:`summary_of_row`: no ORM object, no facts to decode. Built once."""
+    columns = [getattr(Account, name) for name in _SUMMARY_FIELDS]
+    return select(*columns, Account.aliases, Person.name.label("owner_name")).outerjoin(
+        Person, Person.id == Account.owner_id
+    )
+
+
+def summary_of_row(row: Any) -> AccountSummary:
+    """The summary of a :func:`summary_columns_query` row."""
+    mapping = row._mapping
+    return AccountSummary(
+        **{name: mapping[name] for name in _SUMMARY_FIELDS}, owner_name=mapping["owner_name"]
+    )
+
+
 def summaries_query() -> Select[Account, str]:
     """Accounts with their owner's name (None without one), ready for :func:`account_summary`."""
     return select(Account, Person.name).outerjoin(Person, Person.id == Account.owner_id)
@@ -84,7 +120,8 @@ def tier_change_view(row: Any) -> TierChangeView:
     )
 
 
-def person_view(person: Person, identities: Sequence[ChatIdentity]) -> PersonView:
+def person_view(person: Person | Any, identities: Sequence[ChatIdentity | Any]) -> PersonView:
+    """The view of a person and their chat identities: ORM objects or rows of their columns."""
     return PersonView(
         id=person.id,
         name=person.name,

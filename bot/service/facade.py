@@ -321,3 +321,7 @@ class TieringService:
     async def tidy_name_index(self, *, thorough: bool = False) -> None:
         """A slice of index upkeep; ``thorough`` after bulk loads (see search_index)."""
         await search_index.tidy(self._ctx, thorough=thorough)
+
+    async def reindex_names(self) -> int:
+        """Rebuild the word index of account names; how many accounts it covers."""
+        return await search_index.reindex(self._ctx)

@@ -58,6 +58,7 @@ from bot.service.import_plan import Plan, Planned, json_text
 from bot.service.permissions import require_manager
 from bot.service.views import ImportChange, ImportReport
 from bot.store.enums import ScoreCause
+from bot.store.name_index import index_accounts_of
 from bot.store.tables import Account, Person
 from scoring import CompiledModel, Problem
 
@@ -214,6 +215,7 @@ async def _write(
         planned.account_id = ids[planned.checked.external_id]
     step()
     await update_many(session, _ACCOUNTS, "id", _UPDATED, [_updated_row(p, now) for p in updated])
+    await _index_names(session, created, updated)
     step()
     rescored = [p.account_id for p in plan.changes if p.scores is not None]
     for chunk in id_chunks(rescored):
@@ -250,6 +252,21 @@ async def _ids(session: AsyncSession, external_ids: list[str]) -> dict[str, int]
         )
         found.update((row.external_id, row.id) for row in await session.execute(query))
     return found
+
+
+async def _index_names(
+    session: AsyncSession, created: Sequence[Planned], updated: Sequence[Planned]
+) -> None:
+    await index_accounts_of(
+        session, [(p.account_id, p.name, p.aliases) for p in created], new=True
+    )
+    renamed = [
+        p
+        for p in updated
+        if p.stored is not None
+        and (p.stored.name != p.name or list(p.stored.aliases) != list(p.aliases))
+    ]
+    await index_accounts_of(session, [(p.account_id, p.name, p.aliases) for p in renamed])
 
 
 def _created_row(p: Planned, now: datetime) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ from bot.service.context import ServiceContext, transaction
 from bot.service.errors import InvalidInput
 from bot.service.permissions import require_admin
 from bot.service.registry import ActiveModel, install
-from bot.service.rescoring import Tally, rescore_batch
+from bot.service.rescoring import Tally, rescore_all
 from bot.service.views import ActivationReport, ModelInfo
 from bot.store.tables import Account, ModelVersion
 from scoring import CompiledModel, ImpactReport, ModelError, Problem, model_impact
@@ -160,17 +160,5 @@ async def _rescore_all(
 ) -> Tally:
     async with ctx.database.session() as session:
         total = await session.scalar(select(func.count()).select_from(Account)) or 0
-    tally, after = Tally(), 0
-    while ids := await _next_ids(ctx, after):
-        tally = tally + await rescore_batch(ctx, actor, model, ids[0], ids[-1])
-        after = ids[-1]
-        if progress is not None:
-            progress(min(tally.accounts, total), total)
-    return tally
-
-
-async def _next_ids(ctx: ServiceContext, after: int) -> list[int]:
-    query = select(Account.id).where(Account.id > after).order_by(Account.id)
-    query = query.limit(rescoring.BATCH)
-    async with ctx.database.session() as session:
-        return list(await session.scalars(query))
+    report = None if progress is None else lambda done: progress(min(done, total), total)
+    return await rescore_all(ctx, actor, model, report)

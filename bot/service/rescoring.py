@@ -1,23 +1,36 @@
-"""Rescoring accounts in bulk after a model activation, one batch per transaction.
+"""Rescoring every account after a model activation, one batch per transaction.
 
 A batch is read with one query, decoded into columns without a parse per value, scored
-with ``score_columns``, and written back with one statement per table (an executemany
-for the new scores, set-based statements for the rest), so each account costs a few
-microseconds of Python on top of what the database spends on its row.
+with ``score_columns``, and written back with one statement per table, so each account
+costs a few microseconds of Python on top of what the database spends on its row.
+
+Reading and scoring a batch takes about as long as writing one, and the two need
+different resources: scoring needs Python, writing mostly the database. So the next
+batch is read and scored on a connection of its own, without a lock, while the one
+before is being written. A batch is written under the lock only after checking that no
+account of its id range changed since it was read; if one did (someone edited it
+meanwhile), the range is read and scored again under the lock, so no edit is lost or
+overwritten with a score of facts that are gone.
+
+The overlap only pays if the database works without waiting for Python. SQLite runs a
+statement without holding the GIL but takes it back for every row it returns or binds,
+and with Python busy each of those waits; so on both databases a batch comes back as one
+JSON document built by the database, and each write to the accounts is one statement.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import asyncio
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Row, Table, Text, select, update
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, ColumnElement, String, Table, func, literal, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.service.actor import Actor
 from bot.service.bulk import (
@@ -26,29 +39,28 @@ from bot.service.bulk import (
     copy_to_history,
     json_object_texts,
     lock_for_writing,
-    update_many,
+    update_columns,
 )
-from bot.service.columns import completeness, stored_columns
+from bot.service.columns import completeness, fact_columns
 from bot.service.context import ServiceContext, transaction
 from bot.store.enums import ScoreCause
 from bot.store.tables import Account
 from scoring import BulkScores, CompiledModel, score_columns
 
 BATCH = 5_000
+# SQLite reads a value out of JSON as JSON (the ``->`` operator) from version 3.38.
+_SQLITE_ARROW = sqlite3.sqlite_version_info >= (3, 38)
 _ACCOUNTS = cast(Table, Account.__table__)
-# Scores are equal when bulk and one-by-one scoring agree, which they do to the bit;
-# the tolerance only absorbs the float round trip through the database.
+_ID = _ACCOUNTS.c.id
+# Scores are equal when bulk and one-by-one scoring agree, which they do to the bit; the
+# tolerance absorbs the float round trip through the database, and through SQLite's JSON,
+# which writes a stored score with 15 significant digits.
 _SAME_SCORE = 1e-9
-_READ = [
-    *(_ACCOUNTS.c[name] for name in ("id", "name", "owner_id", "score", "scored_tier", "tier")),
-    _ACCOUNTS.c.override_tier,
-    # As text: the batch's facts are parsed in one go (see _scored).
-    sql_cast(_ACCOUNTS.c.facts, Text).label("facts"),
-]
-_SAVED = ("score", "sub_scores", "scored_tier", "completeness", "tier")
-_STAMP = ("model_name", "model_version", "updated_at")
+_READ = ("id", "version", "score", "scored_tier", "tier", "override_tier")
 # Core statements bypass the ORM's version check, so they bump the version themselves.
 _NEXT_VERSION = ("version = version + 1",)
+
+Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,110 +79,233 @@ class Tally:
         )
 
 
+class _Stored(NamedTuple):
+    """A batch's accounts as read, in id order: one column per name in ``_READ``, and
+    each of the model's fields' stored values."""
+
+    id: Sequence[int]
+    version: Sequence[int]
+    score: Sequence[float | None]
+    scored_tier: Sequence[str | None]
+    tier: Sequence[str | None]
+    override_tier: Sequence[str | None]
+    facts: Mapping[str, Sequence[Any]]  # None where an account has no value
+
+
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    """The accounts of one batch as read (``rows``) and as the model now scores them."""
+    """The accounts with ids in (``after``, last id] as read and as the model now scores
+    them, with what writing them takes worked out (while the batch before is written)."""
 
-    rows: Sequence[Row[Any]]
+    after: int
+    stored: _Stored
     scores: BulkScores
     scored_tiers: list[str]  # the model tier of each account
     tiers: list[str]  # what everyone sees: the override while there is one
-    known: list[float]  # completeness
+    moved: list[int]  # indexes of the accounts whose score or model tier changed
+    saved: dict[str, list[Any]]  # the moved accounts' new values, by column
 
-    def moved(self) -> list[int]:
-        """Indexes of the accounts whose score or model tier changed."""
-        old = np.array([np.nan if r.score is None else r.score for r in self.rows])
-        with np.errstate(invalid="ignore"):
-            moved: npt.NDArray[np.bool_] = ~(np.abs(self.scores.total - old) <= _SAME_SCORE)
-        moved |= np.array(
-            [new != r.scored_tier for new, r in zip(self.scored_tiers, self.rows, strict=True)],
-            dtype=bool,
-        )
-        return [int(i) for i in np.flatnonzero(moved)]
+    @property
+    def last(self) -> int:
+        return self.stored.id[-1]
+
+    def __len__(self) -> int:
+        return len(self.stored.id)
 
 
-async def rescore_batch(
-    ctx: ServiceContext, actor: Actor, model: CompiledModel, first: int, last: int
+async def rescore_all(
+    ctx: ServiceContext, actor: Actor, model: CompiledModel, progress: Progress | None = None
 ) -> Tally:
-    """Rescore the accounts with ids in [first, last]; write only those whose score moved.
+    """Rescore every account with ``model``; ``progress`` hears the accounts done so far.
 
-    Every row of the range gets a new version (and the model's name), so a save that
-    loaded one before this batch fails its version check and runs again with the new
-    model. The rows are locked before they are read: PostgreSQL by SELECT ... FOR UPDATE,
+    Every account gets a new version (and the model's name), so a save that loaded one
+    before its batch was written fails its version check and runs again with the new
+    model. Only accounts whose score or tier moved get new scores and history.
+    """
+    tally = Tally()
+    reading = asyncio.ensure_future(_read(ctx, model, after=0))
+    try:
+        while (batch := await reading) is not None:
+            reading = asyncio.ensure_future(_read(ctx, model, after=batch.last))
+            tally = tally + await _write_batch(ctx, actor, model, batch)
+            if progress is not None:
+                progress(tally.accounts)
+    finally:
+        # After a failed write the read under way ends before the error goes on, so no
+        # connection goes back to the pool in the middle of a query.
+        await asyncio.gather(reading, return_exceptions=True)
+    return tally
+
+
+async def _read(ctx: ServiceContext, model: CompiledModel, after: int) -> _Batch | None:
+    """The next batch after id ``after``, scored; None when there are no more accounts."""
+    async with ctx.database.connection() as connection:
+        stored = await _stored(connection, model, _ACCOUNTS.c.id > after, limit=BATCH)
+    return _scored(ctx, model, after, stored)
+
+
+async def _write_batch(
+    ctx: ServiceContext, actor: Actor, model: CompiledModel, read: _Batch
+) -> Tally:
+    """Write the batch ``read`` in one transaction, as it is once its rows are locked.
+
+    The rows are locked before they are checked: PostgreSQL by SELECT ... FOR UPDATE,
     SQLite by taking its write lock with an UPDATE of no rows first. Each row is then
     written once: the moved ones with their new scores, the rest by one statement.
     """
     async with transaction(ctx.database) as session:
         await lock_for_writing(session)
-        batch = await _scored(session, ctx, model, first, last)
-        moved = batch.moved()
-        await _write(session, ctx, actor, model, batch, moved)
-        await _stamp_the_rest(session, ctx, model, batch, moved)
+        batch = await _as_locked(session, ctx, model, read)
+        if batch is None:
+            return Tally()
+        await _write_moved(session, ctx, actor, model, batch)
+        await _stamp_the_rest(session, ctx, model, batch)
     return _tally(model, batch)
 
 
-async def _scored(
-    session: AsyncSession, ctx: ServiceContext, model: CompiledModel, first: int, last: int
-) -> _Batch:
-    query = (
-        select(*_READ)
-        .where(_ACCOUNTS.c.id.between(first, last))
-        .order_by(_ACCOUNTS.c.id)
-        .with_for_update()
-    )
-    rows = (await session.execute(query)).all()
-    # One parse of all the batch's facts: far cheaper than a json.loads per row.
-    facts = json.loads("[" + ",".join(row.facts for row in rows) + "]")
-    columns = stored_columns(model, facts)
-    scores = score_columns(
-        model, columns, previous_tiers=[row.scored_tier for row in rows], today=ctx.today()
-    )
-    scored_tiers = scores.tiers()
-    tiers = [row.override_tier or t for row, t in zip(rows, scored_tiers, strict=True)]
-    known = completeness(model, columns, len(rows))
-    return _Batch(rows, scores, scored_tiers, tiers, known)
+async def _as_locked(
+    session: AsyncSession, ctx: ServiceContext, model: CompiledModel, read: _Batch
+) -> _Batch | None:
+    """``read`` if no account of its id range changed since it was read, else the range
+    read and scored again (None when none of its accounts is left)."""
+    in_range = _ID.between(read.after + 1, read.last)
+    # FOR UPDATE locks the rows on PostgreSQL; SQLite holds its write lock already.
+    locked = select(_ID, _ACCOUNTS.c.version).where(in_range).with_for_update().subquery()
+    connection = await session.connection()
+    ids, versions = await _json_columns(connection, locked, [locked.c.id, locked.c.version])
+    if ids == read.stored.id and versions == read.stored.version:
+        return read
+    return _scored(ctx, model, read.after, await _stored(connection, model, in_range))
 
 
-async def _write(
-    session: AsyncSession,
-    ctx: ServiceContext,
-    actor: Actor,
+async def _stored(
+    connection: AsyncConnection,
     model: CompiledModel,
-    batch: _Batch,
-    moved: list[int],
+    which: ColumnElement[bool],
+    limit: int | None = None,
+) -> _Stored | None:
+    """The accounts ``which`` selects, up to ``limit`` (None when there are none)."""
+    accounts = select(*(_ACCOUNTS.c[name] for name in _READ), _ACCOUNTS.c.facts)
+    chosen = accounts.where(which).order_by(_ID).limit(limit).subquery()
+    dialect = connection.dialect.name
+    fields = [_fact(dialect, chosen.c.facts, name) for name in model.fields]
+    columns = await _json_columns(connection, chosen, [chosen.c[c] for c in _READ] + fields)
+    if not columns[0]:
+        return None
+    values = columns[len(_READ) :]
+    if dialect == "sqlite" and not _SQLITE_ARROW:  # pairs: see _fact
+        values = [[pair[0] for pair in column] for column in values]
+    facts = dict(zip(model.fields, values, strict=True))
+    return _Stored._make([*columns[: len(_READ)], facts])
+
+
+def _fact(dialect: str, facts: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+    """A field's stored value as JSON: taken out of the JSON as an SQL value, true would
+    become 1 on SQLite, and numbers would go through its own, rounding, parser.
+
+    SQLite before 3.38 has no ``->``; there json_extract keeps the JSON only when given
+    more than one path, so each value comes back twice, in an array.
+    """
+    if dialect == "postgresql":
+        return facts.op("->")(literal(name, String))
+    path = literal(f'$."{name}"', String)
+    if _SQLITE_ARROW:
+        return facts.op("->")(path)
+    return func.json_extract(facts, path, path)
+
+
+async def _json_columns(
+    connection: AsyncConnection, source: Any, values: Sequence[ColumnElement[Any]]
+) -> list[list[Any]]:
+    """Each of ``values`` for every row of ``source`` in id order, the database collecting
+    them into one JSON document of a list per value: Python decodes it in one call, and
+    creates no list or tuple per row (which a garbage collection would walk again)."""
+    if connection.dialect.name == "postgresql":
+        lists = [func.json_agg(aggregate_order_by(v, source.c.id)) for v in values]
+        document = func.json_build_array(*lists, type_=JSON)
+    else:
+        document = func.json_array(*(func.json_group_array(v) for v in values), type_=JSON)
+    found = cast(
+        list[list[Any] | None], await connection.scalar(select(document).select_from(source))
+    )
+    # PostgreSQL's json_agg of no rows is null.
+    columns = [column or [] for column in found]
+    if connection.dialect.name == "sqlite" and columns[0] != sorted(columns[0]):
+        # SQLite collects the rows in the order the subquery gives them, but does not
+        # promise to.
+        order = np.argsort(columns[0], kind="stable")
+        columns = [[column[i] for i in order] for column in columns]
+    return columns
+
+
+def _scored(
+    ctx: ServiceContext, model: CompiledModel, after: int, stored: _Stored | None
+) -> _Batch | None:
+    if stored is None:
+        return None
+    columns = fact_columns(model, stored.facts)
+    scores = score_columns(model, columns, previous_tiers=stored.scored_tier, today=ctx.today())
+    scored_tiers = scores.tiers()
+    tiers = [held or t for held, t in zip(stored.override_tier, scored_tiers, strict=True)]
+    moved = _moved(stored, scores, scored_tiers)
+    saved = {
+        "score": scores.total[moved].tolist(),
+        "sub_scores": json_object_texts(
+            {k: v[moved].tolist() for k, v in scores.sub_scores.items()}
+        ),
+        "scored_tier": _picked(scored_tiers, moved),
+        "completeness": _picked(completeness(model, columns, len(stored.id)), moved),
+        "tier": _picked(tiers, moved),
+        "model_name": [model.name] * len(moved),
+        "model_version": [model.version] * len(moved),
+        "id": _picked(stored.id, moved),
+    }
+    return _Batch(after, stored, scores, scored_tiers, tiers, moved, saved)
+
+
+def _moved(stored: _Stored, scores: BulkScores, scored_tiers: list[str]) -> list[int]:
+    """Indexes of the accounts whose score or model tier changed."""
+    old = np.array(stored.score, dtype=np.float64)  # None becomes NaN
+    with np.errstate(invalid="ignore"):
+        moved: npt.NDArray[np.bool_] = ~(np.abs(scores.total - old) <= _SAME_SCORE)
+    moved |= np.array(scored_tiers, dtype=object) != np.array(stored.scored_tier, dtype=object)
+    return np.flatnonzero(moved).tolist()
+
+
+def _picked(values: Sequence[Any], chosen: list[int]) -> list[Any]:
+    if len(chosen) == len(values):
+        return list(values)
+    return [values[i] for i in chosen]
+
+
+async def _write_moved(
+    session: AsyncSession, ctx: ServiceContext, actor: Actor, model: CompiledModel, batch: _Batch
 ) -> None:
-    if not moved:
+    if not batch.moved:
         return
-    now, rows = ctx.clock.now(), batch.rows
-    stamp = (model.name, model.version, now)
-    saved = _saved(batch, moved, stamp)
-    await update_many(session, _ACCOUNTS, "id", (*_SAVED, *_STAMP), saved, also=_NEXT_VERSION)
-    shown = [i for i in moved if batch.tiers[i] != rows[i].tier]
+    now, stored = ctx.clock.now(), batch.stored
+    shown = [i for i in batch.moved if batch.tiers[i] != stored.tier[i]]
+    moves = await _moves(session, batch, shown, model)
+    saved = batch.saved | {"updated_at": [now] * len(batch.moved)}
+    await update_columns(session, _ACCOUNTS, "id", saved, also=_NEXT_VERSION)
     if shown:
-        ids = [rows[i].id for i in shown]
-        await session.execute(
-            update(_ACCOUNTS).where(_ACCOUNTS.c.id.in_(ids)).values(tier_since=now)
-        )
+        ids = [stored.id[i] for i in shown]
+        await session.execute(update(_ACCOUNTS).where(_ID.in_(ids)).values(tier_since=now))
     cause = ScoreCause.MODEL_CHANGE
-    await copy_to_history(session, _ids(rows, moved), model, cause, now)
-    moves = [_move(batch, i, model) for i in shown]
+    await copy_to_history(session, _ids(batch, batch.moved), model, cause, now)
     await add_moves(session, ctx, actor, model, moves, cause=cause, notify=True)
 
 
 async def _stamp_the_rest(
-    session: AsyncSession,
-    ctx: ServiceContext,
-    model: CompiledModel,
-    batch: _Batch,
-    moved: list[int],
+    session: AsyncSession, ctx: ServiceContext, model: CompiledModel, batch: _Batch
 ) -> None:
     """New version and model for the rows whose scores did not move."""
-    written = set(moved)
-    rest = [i for i in range(len(batch.rows)) if i not in written]
+    written = set(batch.moved)
+    rest = [i for i in range(len(batch)) if i not in written]
     if rest:
         await session.execute(
             update(_ACCOUNTS)
-            .where(_ids(batch.rows, rest))
+            .where(_ids(batch, rest))
             .values(
                 version=_ACCOUNTS.c.version + 1,
                 model_name=model.name,
@@ -180,53 +315,56 @@ async def _stamp_the_rest(
         )
 
 
-def _ids(rows: Sequence[Row[Any]], chosen: list[int]) -> ColumnElement[bool]:
+def _ids(batch: _Batch, chosen: list[int]) -> ColumnElement[bool]:
     """The chosen rows of a batch, naming as few ids as possible: a range minus the others
     when most are chosen (a long IN list costs more to build than to run)."""
-    column = _ACCOUNTS.c.id
-    if 2 * len(chosen) <= len(rows):
-        return column.in_([rows[i].id for i in chosen])
-    within = column.between(rows[0].id, rows[-1].id)
+    ids = batch.stored.id
+    if 2 * len(chosen) <= len(ids):
+        return _ID.in_([ids[i] for i in chosen])
+    within = _ID.between(ids[0], ids[-1])
     picked = set(chosen)
-    others = [row.id for i, row in enumerate(rows) if i not in picked]
-    return within & column.not_in(others) if others else within
+    others = [account_id for i, account_id in enumerate(ids) if i not in picked]
+    return within & _ID.not_in(others) if others else within
 
 
-def _saved(batch: _Batch, moved: list[int], stamp: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """The executemany rows: the _SAVED values, the _STAMP values, then the id."""
-    totals = batch.scores.total[moved].tolist()
-    subs = json_object_texts({k: v[moved].tolist() for k, v in batch.scores.sub_scores.items()})
-    tiers, scored, known = batch.tiers, batch.scored_tiers, batch.known
-    return [
-        (total, sub, scored[i], known[i], tiers[i], *stamp, batch.rows[i].id)
-        for i, total, sub in zip(moved, totals, subs, strict=True)
-    ]
-
-
-def _move(batch: _Batch, i: int, model: CompiledModel) -> Move:
-    row, total = batch.rows[i], float(batch.scores.total[i])
-    old = f"{row.score:.1f}" if row.score is not None else "none"
-    return Move(
-        account_id=row.id,
-        account_name=row.name,
-        owner_id=row.owner_id,
-        old_tier=row.tier,
-        new_tier=batch.tiers[i],
-        old_score=row.score,
-        new_score=total,
-        reasons=[
-            f"Scoring model changed to {model.name} v{model.version}",
-            f"Score {old} -> {total:.1f}",
-        ],
-    )
+async def _moves(
+    session: AsyncSession, batch: _Batch, shown: list[int], model: CompiledModel
+) -> list[Move]:
+    """The tier moves of the accounts ``shown`` (read before they are written): their
+    names and owners for the alerts, and their scores as stored, to the last digit."""
+    if not shown:
+        return []
+    columns = (_ID, _ACCOUNTS.c.name, _ACCOUNTS.c.owner_id, _ACCOUNTS.c.score)
+    ids = [batch.stored.id[i] for i in shown]
+    held = {row.id: row for row in await session.execute(select(*columns).where(_ID.in_(ids)))}
+    moves = []
+    for i in shown:
+        row, total = held[batch.stored.id[i]], float(batch.scores.total[i])
+        old = f"{row.score:.1f}" if row.score is not None else "none"
+        moves.append(
+            Move(
+                account_id=row.id,
+                account_name=row.name,
+                owner_id=row.owner_id,
+                old_tier=batch.stored.tier[i],
+                new_tier=batch.tiers[i],
+                old_score=row.score,
+                new_score=total,
+                reasons=[
+                    f"Scoring model changed to {model.name} v{model.version}",
+                    f"Score {old} -> {total:.1f}",
+                ],
+            )
+        )
+    return moves
 
 
 def _tally(model: CompiledModel, batch: _Batch) -> Tally:
     ranks = [
-        (model.tier_rank(row.scored_tier), model.tier_rank(new))
-        for row, new in zip(batch.rows, batch.scored_tiers, strict=True)
-        if new != row.scored_tier
+        (model.tier_rank(old), model.tier_rank(new))
+        for old, new in zip(batch.stored.scored_tier, batch.scored_tiers, strict=True)
+        if new != old
     ]
     up = sum(1 for old, new in ranks if old is not None and new is not None and new < old)
     down = sum(1 for old, new in ranks if old is not None and new is not None and new > old)
-    return Tally(len(batch.rows), len(ranks), up, down)
+    return Tally(len(batch), len(ranks), up, down)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal, cast
 
-from sqlalchemy import event, text
+from sqlalchemy import Row, Select, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import DBAPIError
@@ -20,10 +20,14 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.store import sqlite_driver
+from bot.store import (
+    name_index,  # noqa: F401 - its flush listener keeps the word index
+    sqlite_driver,
+)
 from bot.store.errors import ConcurrentUpdateError, DatabaseUnavailableError
 
 DEFAULT_URL = "sqlite+aiosqlite:///./tierbot.db"
+_SQLITE_CACHE_KIB = 16 * 1024  # per connection
 
 DialectName = Literal["sqlite", "postgresql"]
 
@@ -64,16 +68,40 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
         # Connections idle in the pool die when the server restarts or a proxy
         # drops them; test each one before use instead of failing a request.
         options.setdefault("pool_pre_ping", True)
+        # JIT compiling a plan costs milliseconds; worth it for analytics, never for the
+        # short queries of a chat bot, whose cost the planner can misjudge into using it.
+        options.setdefault("connect_args", {}).setdefault("server_settings", {"jit": "off"})
     elif "poolclass" not in options and parsed.database not in (None, "", ":memory:"):
         options.setdefault("pool_size", SQLITE_POOL_SIZE)  # (a memory database has one)
     engine = create_async_engine(parsed, **options)
     # aiosqlite as it comes makes several thread trips per query; ours makes one.
     driver = sqlite_driver.connect if parsed.drivername == "sqlite+aiosqlite" else None
     event.listen(engine.sync_engine, "do_connect", _connect_or_explain(parsed, driver))
+    if driver is not None:
+        sqlite_driver.pass_on_quick_reads(engine.sync_engine)
     event.listen(engine.sync_engine, "handle_error", _explain_disconnects(parsed), retval=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
+
+
+def quick_reads_for(url: str | URL) -> sqlite_driver.QuickReads | None:
+    """Quick reads of ``url``'s database: a SQLite file's; None for other databases, and
+    for a SQLite memory database, which a second engine would not see."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or not _is_file(parsed):
+        return None
+    listeners = [
+        ("do_connect", _connect_or_explain(parsed)),
+        ("handle_error", _explain_disconnects(parsed)),
+    ]
+    return sqlite_driver.QuickReads(parsed, _configure_sqlite_connection, listeners)
+
+
+def _is_file(url: URL) -> bool:
+    database = url.database or ""
+    memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    return not memory and url.query.get("mode") != "memory"
 
 
 class Database:
@@ -85,6 +113,10 @@ class Database:
 
     def __init__(self, url: str | URL, **engine_options: Any) -> None:
         self._engine = create_engine(url, **engine_options)
+        self._quick_reads = quick_reads_for(self._engine.url)
+        self._quick_read_engine = self._engine.execution_options(
+            **{sqlite_driver.QUICK_READ: True}
+        )
         self._sessions = async_sessionmaker(
             self._engine,
             sync_session_class=_Session,
@@ -114,6 +146,13 @@ class Database:
         async with self._sessions() as session:
             yield session
 
+    def quick_read_session(self) -> AsyncSession:
+        """A session for a lookup or two by index that has to go through a session: each
+        statement is a quick read (see ``sqlite_driver``), run without waiting on a
+        thread. It connects only when first used: one that never began holds nothing
+        and needs no closing; one that did must be closed."""
+        return self._sessions(bind=self._quick_read_engine)
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A connection for a read that needs no ORM objects: cheaper than a session.
@@ -122,6 +161,24 @@ class Database:
         """
         async with self._engine.connect() as connection:
             yield connection
+
+    async def quick_read(
+        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
+        """The rows of a quick lookup: a SELECT of a few rows by an index, on its own.
+
+        On a SQLite file it runs at once on this thread, which costs a fraction of a
+        statement through the asyncio engine (see ``sqlite_driver``); a lookup that
+        turns out slow, and every one elsewhere, runs on a connection as usual. Losing
+        the connection raises DatabaseUnavailableError, as in a session.
+        """
+        if self._quick_reads is not None:
+            quick = self._quick_reads.rows(statement, parameters)
+            if quick is not None:
+                return quick
+        async with self.connection() as connection:
+            rows = (await connection.execute(statement, parameters)).all()
+        return rows
 
     async def ping(self) -> None:
         """Connect and run a trivial query; raises DatabaseUnavailableError if that fails."""
@@ -133,6 +190,8 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._quick_reads is not None:
+            self._quick_reads.dispose()
         await self._engine.dispose()
 
 
@@ -189,5 +248,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
         # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        # The default 2 MB holds little more than the top of the indexes a lookup walks;
+        # pages are only kept once read, so an idle connection stays small.
+        cursor.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
     finally:
         cursor.close()

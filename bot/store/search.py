@@ -1,22 +1,29 @@
 """Find accounts whose name or alias looks like what someone typed.
 
-This only narrows the field: it asks a database index for a bounded pool of accounts
-(see :mod:`bot.store.search_plan` for what it asks, strictest first), ranks the pool
-with rapidfuzz and returns the best ids. It never reads every account name.
+This only narrows the field: it asks database indexes for a bounded pool of accounts,
+ranks the pool with rapidfuzz and returns the best ids. It never reads every name.
 
-The index differs per database, which is why the migrations create it by hand:
+Two indexes answer, the first that finds something close enough wins:
 
-* PostgreSQL: pg_trgm GIN indexes on ``lower(name)`` and ``lower(aliases::text)``,
-  which answer ``LIKE '%piece%'`` and anchored ``LIKE 'pi%'``.
-* SQLite: the FTS5 table ``account_names`` (trigram tokenizer), one row per
-  account with ``rowid = account_id`` and ``text`` = name, then the aliases;
-  triggers on ``accounts`` keep it in sync. Text shorter than a trigram is looked
-  up as a name prefix in the ``name`` B-tree index.
+* the word index (:mod:`bot.store.word_search`), the same tables on both databases:
+  the accounts of the rarest typed word, found as typed, one slip away or as the
+  start of a longer word. Two statements however many accounts there are;
+* the substring index, for what the words miss (words typed run together, text
+  shorter than a word): the levels of :mod:`bot.store.search_plan`, strictest first.
+  It differs per database, which is why the migrations create it by hand:
+
+  * PostgreSQL: pg_trgm GIN indexes on ``lower(name)`` and ``lower(aliases::text)``,
+    which answer ``LIKE '%piece%'`` and anchored ``LIKE 'pi%'``.
+  * SQLite: the FTS5 table ``account_names`` (trigram tokenizer), one row per
+    account with ``rowid = account_id`` and ``text`` = name, then the aliases;
+    triggers on ``accounts`` keep it in sync. Text shorter than a trigram is looked
+    up as a name prefix in the ``name`` B-tree index.
 """
 
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Iterable
 from itertools import product
 
@@ -25,6 +32,7 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Select,
     Text,
     and_,
@@ -35,19 +43,26 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.store.search_plan import Level, levels, normalise
+from bot.store import sqlite_driver
+from bot.store.search_plan import TRIGRAM, Level, levels, normalise
 from bot.store.tables import Account
+from bot.store.word_search import run_steps, word_pool, word_search
 
 SQLITE_FTS_TABLE = "account_names"
 POSTGRES_TRIGRAM_INDEXES = ("ix_accounts_name_trgm", "ix_accounts_aliases_trgm")
+_SEARCHED_TABLES = ("accounts", "name_words", "name_vocabulary", "name_word_variants")
 
-# Accounts read from the index per query at most: enough to rank a typo's neighbours,
-# few enough to cost well under a millisecond to fetch and rank.
+# Accounts read from the substring index per query at most: enough to rank a typo's
+# neighbours, few enough to cost well under a millisecond to fetch and rank.
 _POOL = 100
+# A name this similar (0-100) found through its words is what was meant; below it the
+# substring index is asked too, for names whose words were typed run together.
+CLOSE_ENOUGH = 80.0
 # Case variants of a short prefix: 2 characters have at most 4.
 _MAX_PREFIX_CHARACTERS = 2
 # Sorts after every character, so [prefix, prefix + _LAST) is "starts with prefix".
@@ -62,61 +77,115 @@ _SQLITE_MATCH = sql_text(
 )
 
 
-async def candidate_ids(session: AsyncSession, text: str, limit: int) -> list[int]:
+async def candidate_ids(connection: AsyncConnection, text: str, limit: int) -> list[int]:
     """Up to ``limit`` account ids that may be what ``text`` means, best guesses first.
 
-    An exact ``external_id`` or name comes first; then names and aliases that contain
-    ``text``'s words, or most of them, or most of each.
+    An exact ``external_id`` or name comes first; then names and aliases sharing the
+    rarest of ``text``'s words (see :mod:`bot.store.word_search`); and when those are
+    not close, names and aliases that contain ``text``'s words, or most of them, or
+    most of each.
     """
     typed = " ".join(text.split())
     if not typed or limit <= 0:
         return []
-    found = list(await session.scalars(_exact_ids(), {"typed": typed, "limit": limit}))
     needle = normalise(typed)
-    postgres = session.get_bind().dialect.name == "postgresql"
+    words = len(needle) >= TRIGRAM
+    driver = (await connection.get_raw_connection()).driver_connection
+    if isinstance(driver, sqlite_driver.Connection):
+
+        def trip(sqlite: sqlite3.Connection) -> tuple[list[int], dict[int, str]]:
+            return _sqlite_words(sqlite, typed, needle, limit)
+
+        found, pool = await driver.run(trip)
+    else:
+        found = list(await connection.scalars(_exact_ids(), {"typed": typed, "limit": limit}))
+        pool = await word_pool(connection, needle) if words else {}
+    ranked = _ranked(needle, pool)
+    if not ranked or ranked[0][1] < CLOSE_ENOUGH:
+        pool.update(await _substring_pool(connection, needle, max(_POOL, limit)))
+        ranked = _ranked(needle, pool)
+    return list(dict.fromkeys([*found, *(account_id for account_id, _ in ranked)]))[:limit]
+
+
+async def _substring_pool(connection: AsyncConnection, needle: str, want: int) -> dict[int, str]:
+    """Names and aliases containing the text's pieces, strictest level first."""
+    postgres = connection.dialect.name == "postgresql"
     pool: dict[int, str] = {}
     plan = list(levels(needle))
-    want = max(_POOL, limit)
     for strictest, level in enumerate(plan):
-        rows = await (_postgres_level if postgres else _sqlite_level)(session, level, want)
+        rows = await (_postgres_level if postgres else _sqlite_level)(connection, level, want)
         pool.update(rows)
         # Names containing everything typed are what was meant: looser levels would
         # only add worse guesses, at the cost of the slowest queries.
-        if len(pool) >= limit or (strictest == 0 and pool):
+        if len(pool) >= want or (strictest == 0 and pool):
             break
     if not plan:  # shorter than a trigram: names starting with it, then containing it
         prefix = _postgres_prefix if postgres else _sqlite_prefix
-        pool.update(await prefix(session, needle, want))
-        if len(pool) < limit:
+        pool.update(await prefix(connection, needle, want))
+        if len(pool) < want:
             within = _postgres_within if postgres else _sqlite_within
-            pool.update(await within(session, needle, want))
-    return list(dict.fromkeys([*found, *_ranked(needle, pool, limit)]))[:limit]
+            pool.update(await within(connection, needle, want))
+    return pool
+
+
+def _sqlite_words(
+    sqlite: sqlite3.Connection, typed: str, needle: str, limit: int
+) -> tuple[list[int], dict[int, str]]:
+    """The exact matches and the word index's pool, in one trip to SQLite's thread:
+    these statements take microseconds each, a trip and SQLAlchemy's part far longer."""
+    exact = sqlite.execute(_SQLITE_EXACT, {"typed": typed, "limit": limit}).fetchall()
+    if len(needle) < TRIGRAM:
+        return [account_id for (account_id,) in exact], {}
+    pool = run_steps(
+        word_search(needle, postgres=False),
+        lambda statement, parameters: sqlite.execute(statement.text, parameters).fetchall(),
+    )
+    return [account_id for (account_id,) in exact], pool
+
+
+_SQLITE_EXACT = (
+    "SELECT id FROM (SELECT id FROM accounts WHERE external_id = :typed UNION ALL "
+    "SELECT id FROM accounts WHERE name = :typed) ORDER BY id LIMIT :limit"
+)
 
 
 @functools.cache
 def _exact_ids() -> Select[int]:
-    # Built once: building a statement costs more than running this one.
     typed: BindParameter[str] = bindparam("typed")
-    exact = or_(Account.external_id == typed, Account.name == typed)
-    return select(Account.id).where(exact).order_by(Account.id).limit(bindparam("limit"))
+    found = exact_ids(typed).subquery()
+    return select(found.c.id).order_by(found.c.id).limit(bindparam("limit"))
 
 
-def _ranked(needle: str, pool: dict[int, str], limit: int) -> list[int]:
+def exact_ids(typed: ColumnElement[str]) -> CompoundSelect[int]:
+    """The ids of accounts whose external id or name is ``typed``.
+
+    Two lookups, one per unique or indexed column, whatever the planner thinks: asked
+    as one condition with OR, PostgreSQL without fresh statistics (after a bulk load)
+    reads every account instead.
+    """
+    return union_all(
+        select(Account.id).where(Account.external_id == typed),
+        select(Account.id).where(Account.name == typed),
+    )
+
+
+def _ranked(needle: str, pool: dict[int, str]) -> list[tuple[int, float]]:
+    """The pool's ids with their similarity to ``needle``, best first."""
     best = process.extract(
         needle, pool, scorer=fuzz.WRatio, processor=default_process, limit=len(pool)
     )
     # Equal scores keep the index's order (ids ascending), so results are repeatable.
     best.sort(key=lambda match: (-match[1], match[2]))
-    return [account_id for _, _, account_id in best[:limit]]
+    return [(account_id, score) for _, score, account_id in best]
 
 
-async def _sqlite_level(session: AsyncSession, level: Level, limit: int) -> dict[int, str]:
+async def _sqlite_level(connection: AsyncConnection, level: Level, limit: int) -> dict[int, str]:
     query = " AND ".join("(" + " OR ".join(map(_fts_phrase, clause)) + ")" for clause in level)
-    result = await session.execute(_SQLITE_MATCH, {"query": query, "limit": limit})
+    result = await connection.execute(_SQLITE_MATCH, {"query": query, "limit": limit})
     return {account_id: text for account_id, text in result.all()}
 
 
-async def _sqlite_prefix(session: AsyncSession, needle: str, limit: int) -> dict[int, str]:
+async def _sqlite_prefix(connection: AsyncConnection, needle: str, limit: int) -> dict[int, str]:
     # The B-tree on name compares case-sensitively, so ask for each way of writing
     # the prefix ("ac": ac, aC, Ac, AC): each is one range of the index.
     ranges = [
@@ -126,13 +195,13 @@ async def _sqlite_prefix(session: AsyncSession, needle: str, limit: int) -> dict
         for variant in _case_variants(needle[:_MAX_PREFIX_CHARACTERS])
     ]
     query = union(*ranges).limit(limit)
-    return {account_id: name for account_id, name in (await session.execute(query)).all()}
+    return {account_id: name for account_id, name in (await connection.execute(query)).all()}
 
 
-async def _sqlite_within(session: AsyncSession, needle: str, limit: int) -> dict[int, str]:
+async def _sqlite_within(connection: AsyncConnection, needle: str, limit: int) -> dict[int, str]:
     # No index answers "contains these two characters"; this reads names until it has
     # enough, which for one or two characters is rarely far (and never over a limit).
-    result = await session.execute(
+    result = await connection.execute(
         _SQLITE_LIKE, {"contains": f"%{_escape_like(needle)}%", "limit": limit}
     )
     return {account_id: text for account_id, text in result.all()}
@@ -156,32 +225,32 @@ def _postgres_contains(piece: str) -> ColumnElement[bool]:
     return or_(name.like(pattern, escape="\\"), aliases.like(pattern, escape="\\"))
 
 
-async def _postgres_level(session: AsyncSession, level: Level, limit: int) -> dict[int, str]:
+async def _postgres_level(connection: AsyncConnection, level: Level, limit: int) -> dict[int, str]:
     condition = and_(*(or_(*map(_postgres_contains, clause)) for clause in level))
-    return await _postgres_pool(session, condition, limit)
+    return await _postgres_pool(connection, condition, limit)
 
 
-async def _postgres_prefix(session: AsyncSession, needle: str, limit: int) -> dict[int, str]:
+async def _postgres_prefix(connection: AsyncConnection, needle: str, limit: int) -> dict[int, str]:
     name, _ = _postgres_searched()
     # pg_trgm pads an anchored pattern, so even one or two characters use the index.
     condition = name.like(f"{_escape_like(needle)}%", escape="\\")
-    return await _postgres_pool(session, condition, limit)
+    return await _postgres_pool(connection, condition, limit)
 
 
-async def _postgres_within(session: AsyncSession, needle: str, limit: int) -> dict[int, str]:
-    return await _postgres_pool(session, _postgres_contains(needle), limit)
+async def _postgres_within(connection: AsyncConnection, needle: str, limit: int) -> dict[int, str]:
+    return await _postgres_pool(connection, _postgres_contains(needle), limit)
 
 
 async def _postgres_pool(
-    session: AsyncSession, condition: ColumnElement[bool], limit: int
+    connection: AsyncConnection, condition: ColumnElement[bool], limit: int
 ) -> dict[int, str]:
     # The planner costs trigram LIKE as cheap to check row by row and, with a LIMIT,
     # would scan the table hoping to stop early; for a rare name that reads it all.
     # Within this transaction only, it must use the indexes.
-    await session.execute(sql_text("SET LOCAL enable_seqscan = off"))
+    await connection.execute(sql_text("SET LOCAL enable_seqscan = off"))
     shown = Account.name + literal(" ") + cast(Account.aliases, Text)
     query = select(Account.id, shown).where(condition).limit(limit)
-    return {account_id: text for account_id, text in (await session.execute(query)).all()}
+    return {account_id: text for account_id, text in (await connection.execute(query)).all()}
 
 
 def _fts_phrase(value: str) -> str:
@@ -207,6 +276,7 @@ async def tidy_name_index(session: AsyncSession, *, thorough: bool = False) -> N
     PostgreSQL: GIN queues new entries in a pending list that every search reads in
     full until autovacuum gets to it; after a model activation rewrote every row that
     list holds a million entries. It is folded in here, which costs nothing when empty.
+    ``thorough`` also refreshes the planner's statistics of the searched tables.
     The caller commits.
     """
     if session.get_bind().dialect.name == "postgresql":
@@ -215,6 +285,8 @@ async def tidy_name_index(session: AsyncSession, *, thorough: bool = False) -> N
                 sql_text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
                 {"index": index},
             )
+        if thorough:  # a bulk load leaves the planner guessing until autovacuum comes by
+            await session.execute(sql_text(f"ANALYZE {', '.join(_SEARCHED_TABLES)}"))
         return
     command = "'optimize'" if thorough else f"'merge', {_MERGE_PAGES}"
     columns = f"{SQLITE_FTS_TABLE}" if thorough else f"{SQLITE_FTS_TABLE}, rank"

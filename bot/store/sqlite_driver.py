@@ -1,4 +1,5 @@
-"""aiosqlite connections that make one trip to their thread per statement.
+"""tierbot's SQLite driver: aiosqlite connections that make one trip to their thread
+per statement, and quick reads that make none.
 
 aiosqlite runs every call on the connection's own thread. Through SQLAlchemy a query
 takes four trips (open a cursor, execute, fetch, close) and a session that only read
@@ -11,22 +12,92 @@ rollback make no trip when no transaction is open (sqlite3 itself does nothing t
 Rows beyond the first :data:`PREFETCH` are fetched on demand, so a large result still
 streams. Every sqlite3 cursor is used and closed on the connection's thread only:
 closing one elsewhere could reset a cached statement another cursor is running.
+
+Quick reads
+-----------
+An indexed lookup of a few rows costs SQLite less than the trip to the thread, and
+less again than SQLAlchemy's asyncio layer around it (a new greenlet for every call,
+each connection checked out and in through the event loop). So the lookups a chat
+message makes on its hot path run synchronously on the event loop's own thread, which
+waits meanwhile. That is safe only for a read that is quick, so it happens only when
+the caller says so, in one of two ways:
+
+- ``Database.quick_read(statement)`` runs a lookup on its own (a tier card's account
+  row, its recent changes, the conversation state) through :class:`QuickReads`: a
+  plain sqlite3 connection of a synchronous engine on the same file. This skips the
+  asyncio layer as well as the thread.
+- a statement marked with :func:`quick_read` (an execution option, which
+  :func:`pass_on_quick_reads` hands from SQLAlchemy to the connection) that runs on an
+  aiosqlite connection, as part of what that connection does, runs on the event
+  loop's thread instead of the connection's own. The sqlite3 connection is then used
+  by two threads, one at a time: every call on its thread holds a lock, and a quick
+  statement that finds it held (a call still running there) takes the trip instead.
+
+Either way the driver keeps the event loop safe whatever the caller marked:
+
+- only a ``SELECT`` runs on the loop's thread: never a write, a commit or a rollback;
+- the file is in WAL mode, where a read never waits for a writer's lock;
+- a read that takes more than :data:`QUICK_READ_STEPS` SQLite VM steps (a scan of a
+  large table, say, after an index went missing) is interrupted, having changed
+  nothing, and run again on an aiosqlite connection's thread;
+- a quick read sees every commit made before it began, by any connection: the quick
+  connection never holds a transaction open between statements, so it is never
+  staler than an ordinary read.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 from aiosqlite.context import contextmanager
+from sqlalchemy import URL, Engine, Row, Select, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.base import Executable
 
 PREFETCH = 256  # rows fetched in the trip that executes; more rows take another trip
+QUICK_READ = "quick_read"  # the execution option that marks a statement as a quick read
+# VM steps a quick read may take on the loop's thread: an indexed lookup of a few rows
+# takes a few hundred; beyond this it is interrupted and run on a connection's thread.
+QUICK_READ_STEPS = 20_000
+# Quick reads never wait, so one event loop uses one connection at a time; more only
+# open for readers on other threads.
+QUICK_READ_POOL_SIZE = 1
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Executable)
+
+
+def quick_read(statement: E) -> E:
+    """``statement`` marked to run on the event loop's thread (see the module's docstring)."""
+    return statement.execution_options(**{QUICK_READ: True})
+
+
+def pass_on_quick_reads(engine: Engine) -> None:
+    """Tell this driver's connections which statements ``engine`` runs are quick reads."""
+    event.listen(engine, "before_cursor_execute", _mark_quick_read)
+
+
+def _mark_quick_read(
+    connection: Any,
+    cursor: DBAPICursor,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
+    if context is None or executemany or not context.execution_options.get(QUICK_READ):
+        return
+    driver = connection.connection.driver_connection
+    if isinstance(driver, Connection):
+        driver.quick_read_next = True  # taken by the execute that follows at once
 
 
 class Cursor(aiosqlite.Cursor):
@@ -84,19 +155,25 @@ class Cursor(aiosqlite.Cursor):
         return result
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Cursor:
-        rows, self._open = await self._trip(
-            self._run, sql, [] if parameters is None else parameters
-        )
+        parameters = [] if parameters is None else parameters
+        done = None
+        if self._owner.take_quick_read() and _is_select(sql):
+            done = self._owner.run_quickly(self._run, sql, parameters)
+        if done is None:
+            done = await self._trip(self._run, sql, parameters)
+        rows, self._open = done
         self._rows = deque(rows)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Cursor:
+        self._owner.take_quick_read()
         self._rows.clear()
         self._open = False
         await self._trip(self._run_many, sql, parameters)
         return self
 
     async def executescript(self, sql_script: str) -> Cursor:
+        self._owner.take_quick_read()
         self._rows.clear()
         self._open = False
         await self._trip(self._run_script, sql_script)
@@ -151,7 +228,66 @@ class Cursor(aiosqlite.Cursor):
         return None if self._cursor is None else self._cursor.description
 
 
+def _is_select(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+class _StepBudget:
+    """A progress handler that interrupts a statement the first time it is called."""
+
+    def __init__(self) -> None:
+        self.spent = False
+
+    def __call__(self) -> bool:
+        self.spent = True
+        return True
+
+
 class Connection(aiosqlite.Connection):
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        # Held by every call on the connection's thread; a quick read on the loop's
+        # thread runs only while it is free, so the two never use sqlite3 at once.
+        self._in_use = threading.Lock()
+        self.quick_read_next = False  # set by SQLAlchemy's event for the next execute
+
+    def take_quick_read(self) -> bool:
+        """Whether the statement about to run was marked as a quick read (once)."""
+        quick, self.quick_read_next = self.quick_read_next, False
+        return quick
+
+    def run_quickly(self, function: Callable[..., T], *args: Any) -> T | None:
+        """``function(*args)`` here on the loop's thread, or None when it should take the
+        trip instead: the thread is busy for this connection, or the statement ran over
+        :data:`QUICK_READ_STEPS` (and was interrupted, having changed nothing)."""
+        if not self._in_use.acquire(blocking=False):
+            return None
+        try:
+            connection = self._connection
+            if connection is None:
+                return None  # closed: the trip reports it
+            budget = _StepBudget()
+            connection.set_progress_handler(budget, QUICK_READ_STEPS)
+            try:
+                return function(*args)
+            except sqlite3.OperationalError:
+                if budget.spent:
+                    return None
+                raise
+            finally:
+                connection.set_progress_handler(None, 0)
+        finally:
+            self._in_use.release()
+
+    async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        result: T = await super()._execute(self._exclusively, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        return result
+
+    def _exclusively(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # On the connection's thread.
+        with self._in_use:
+            return fn(*args, **kwargs)
+
     @property
     def sqlite_connection(self) -> sqlite3.Connection:
         """The sqlite3 connection; use it on the connection's thread only."""
@@ -160,6 +296,11 @@ class Connection(aiosqlite.Connection):
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         return Cursor(self)
+
+    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """``function(sqlite3 connection)`` on the connection's thread: several quick
+        statements in one trip instead of one trip each."""
+        return await self._execute(function, self._conn)
 
     async def commit(self) -> None:
         # Reading the flag off the thread is safe: no statement of this connection runs now.
@@ -174,6 +315,9 @@ class Connection(aiosqlite.Connection):
 def connect(database: str | Path, **options: Any) -> Connection:
     """Like :func:`aiosqlite.connect`; SQLAlchemy awaits it as its ``async_creator_fn``."""
     iter_chunk_size = options.pop("iter_chunk_size", 64)
+    # Quick reads use the connection on the loop's thread too, never at the same time
+    # as its own thread (see Connection.run_quickly).
+    options["check_same_thread"] = False
     connection = Connection(_connector(str(database), options), iter_chunk_size)
     # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
     connection._thread.daemon = True
@@ -186,3 +330,52 @@ def _connector(database: str, options: dict[str, Any]) -> Callable[[], sqlite3.C
         return connection
 
     return connector
+
+
+class QuickReads:
+    """Quick reads of one SQLite file, on the calling thread (see the module's docstring).
+
+    ``configure`` prepares each new sqlite3 connection (PRAGMAs), as for the async
+    engine; ``listeners`` are (event name, function) pairs for the engine, such as the
+    hooks that explain connection failures.
+    """
+
+    def __init__(
+        self,
+        url: URL,
+        configure: Callable[[Any, Any], None],
+        listeners: Sequence[tuple[str, Callable[..., Any]]] = (),
+    ) -> None:
+        self._engine: Engine = create_sync_engine(
+            url.set(drivername="sqlite+pysqlite"),
+            pool_size=QUICK_READ_POOL_SIZE,
+            # The pool may hand a connection to another thread later; never two at once.
+            connect_args={"check_same_thread": False},
+        )
+        event.listen(self._engine, "connect", configure)
+        for name, function in listeners:
+            event.listen(self._engine, name, function)
+
+    def rows(
+        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[*tuple[Any, ...]]] | None:
+        """All rows of ``statement``, or None when it ran over :data:`QUICK_READ_STEPS`."""
+        if not isinstance(statement, Select):
+            raise TypeError(f"a quick read is a SELECT, not {type(statement).__name__}")
+        with self._engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            budget = _StepBudget()
+            raw.set_progress_handler(budget, QUICK_READ_STEPS)
+            try:
+                # Fetching every row ends the statement, and with it its read transaction.
+                return connection.execute(statement, parameters).all()
+            except OperationalError:
+                if budget.spent:
+                    return None
+                raise
+            finally:
+                raw.set_progress_handler(None, 0)
+
+    def dispose(self) -> None:
+        self._engine.dispose()

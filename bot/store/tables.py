@@ -4,8 +4,9 @@ JSON columns are replaced, not mutated: assign a new list or dict to save a
 change, because in-place edits are not tracked. Every timestamp is aware UTC
 (see :class:`~bot.store.types.UTCDateTime`).
 
-The name-search index (pg_trgm on PostgreSQL, an FTS5 table on SQLite) is not
-modelled here because it differs per database; the migrations create it and
+The name-search indexes are the word tables below, the same on both databases, and
+a substring index that differs per database (pg_trgm on PostgreSQL, an FTS5 table on
+SQLite), which is not modelled here: the migrations create it and
 :mod:`bot.store.search` queries it.
 """
 
@@ -150,6 +151,44 @@ class Account(Base):
         return {"version_id_col": cls.__table__.c.version}
 
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id], lazy="raise")
+
+
+# Words compare byte by byte on PostgreSQL too, so a range of them is a prefix.
+_WORD = String().with_variant(String(collation="C"), "postgresql")
+
+
+class NameWord(Base):
+    """One word of an account's name or aliases: what name search looks words up in
+    (see :mod:`bot.store.name_index`)."""
+
+    __tablename__ = "name_words"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class NameVocabulary(Base):
+    """Every word of the index and how many accounts it names, so a search reads the
+    accounts of its rarest words."""
+
+    __tablename__ = "name_vocabulary"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    accounts: Mapped[int]
+
+
+class NameWordVariant(Base):
+    """A word of the vocabulary with one character left out, to find it despite a typo."""
+
+    __tablename__ = "name_word_variants"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    variant: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
 
 
 class ScoreHistory(Base):

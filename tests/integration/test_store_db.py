@@ -67,3 +67,12 @@ async def test_a_lost_connection_raises_unavailable_and_the_next_session_reconne
 
     async with database.session() as session:
         assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_postgresql_connections_never_jit_compile_the_bots_short_queries(
+    database: Database,
+) -> None:
+    async with database.engine.connect() as connection:
+        assert (await connection.execute(text("SHOW jit"))).scalar_one() == "off"

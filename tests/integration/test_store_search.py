@@ -31,7 +31,7 @@ async def accounts(database: Database) -> dict[str, int]:
 
 async def _search(database: Database, text: str, limit: int = 3) -> list[int]:
     async with database.session() as session:
-        return await candidate_ids(session, text, limit)
+        return await candidate_ids(await session.connection(), text, limit)
 
 
 async def test_a_partial_company_name_finds_the_account(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import column, func, select, table, text
 from sqlalchemy.exc import OperationalError
 
 from bot.store import sqlite_driver
@@ -15,6 +15,7 @@ from bot.store.db import SQLITE_POOL_SIZE, Database
 from bot.testing.databases import sqlite_url
 
 MANY = 2 * sqlite_driver.PREFETCH + 3  # more rows than the first trip fetches
+NUMBERS = table("numbers", column("n"))
 
 
 @pytest.fixture
@@ -100,3 +101,97 @@ async def test_a_file_database_keeps_a_connection_for_each_of_many_updates(
     database: Database,
 ) -> None:
     assert database.engine.pool.size() == SQLITE_POOL_SIZE  # type: ignore[attr-defined]
+
+
+def _numbers_up_to(n: int) -> Any:
+    return select(NUMBERS.c.n).where(NUMBERS.c.n <= n).order_by(NUMBERS.c.n)
+
+
+async def test_a_quick_read_makes_no_trip_to_a_connection_thread(
+    database: Database, trips: list[str]
+) -> None:
+    rows = await database.quick_read(_numbers_up_to(2))
+    assert [row.n for row in rows] == [0, 1, 2]
+    assert trips == []
+
+
+async def test_a_quick_read_sees_what_was_committed_just_before(database: Database) -> None:
+    count = select(func.count()).select_from(NUMBERS)
+    assert (await database.quick_read(count))[0][0] == MANY
+    async with database.session() as session:
+        await session.execute(text("DELETE FROM numbers WHERE n < 10"))
+        await session.commit()
+    assert (await database.quick_read(count))[0][0] == MANY - 10
+
+
+async def test_a_quick_read_that_runs_too_long_is_finished_on_a_connection_thread(
+    database: Database, trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "QUICK_READ_STEPS", 50)
+    rows = await database.quick_read(_numbers_up_to(MANY))
+    assert [row.n for row in rows] == list(range(MANY))
+    assert trips[0] == "_run"
+
+
+async def test_only_a_select_can_be_a_quick_read(database: Database) -> None:
+    with pytest.raises(TypeError):
+        await database.quick_read(text("DELETE FROM numbers"))  # type: ignore[arg-type]
+
+
+async def test_a_memory_database_reads_quickly_through_its_own_connection() -> None:
+    database = Database("sqlite+aiosqlite://")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE numbers (n INTEGER PRIMARY KEY)"))
+            await connection.execute(text("INSERT INTO numbers (n) VALUES (1), (2)"))
+        assert [row.n for row in await database.quick_read(_numbers_up_to(5))] == [1, 2]
+    finally:
+        await database.dispose()
+
+
+def _marked(statement: str) -> Any:
+    return text(statement).execution_options(**{sqlite_driver.QUICK_READ: True})
+
+
+async def test_a_statement_marked_quick_runs_on_the_event_loops_thread(
+    database: Database, trips: list[str]
+) -> None:
+    async with database.connection() as connection:
+        marked = sqlite_driver.quick_read(_numbers_up_to(1))
+        assert [row.n for row in await connection.execute(marked)] == [0, 1]
+        assert (await connection.execute(text("SELECT n FROM numbers WHERE n = 5"))).scalar() == 5
+    assert trips == ["_run"]  # the unmarked one only
+
+
+async def test_a_write_marked_quick_still_takes_the_trip_and_commits(
+    database: Database, trips: list[str]
+) -> None:
+    async with database.session() as session:
+        await session.execute(_marked("DELETE FROM numbers WHERE n < 10"))
+        await session.commit()
+    assert trips[0] == "_run"
+    async with database.connection() as connection:
+        left = (await connection.execute(text("SELECT count(*) FROM numbers"))).scalar()
+    assert left == MANY - 10
+
+
+async def test_a_marked_statement_that_runs_too_long_is_run_again_on_the_thread(
+    database: Database, trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "QUICK_READ_STEPS", 50)
+    async with database.connection() as connection:
+        rows = (await connection.execute(_marked("SELECT n FROM numbers ORDER BY n"))).all()
+    assert [row.n for row in rows] == list(range(MANY))
+    assert trips[0] == "_run"
+
+
+async def test_a_quick_read_session_reads_without_a_trip_and_needs_closing_only_once_used(
+    database: Database, trips: list[str]
+) -> None:
+    unused = database.quick_read_session()
+    assert not unused.in_transaction()
+    session = database.quick_read_session()
+    assert (await session.execute(_numbers_up_to(1))).scalars().all() == [0, 1]
+    assert session.in_transaction()
+    await session.close()
+    assert trips == []

@@ -13,6 +13,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import PoFileError, read_po
+from babel.numbers import format_decimal
 
 from bot import i18n, paths
 from bot.i18n import TextCatalog, Translator, load_translations, normalize_locale
@@ -189,6 +190,23 @@ def test_a_number_formats_the_same_however_often_and_in_whatever_order_it_is_ask
     assert first == again == ["-0.0", "0.0", "1.0", "1.0", "1.50", "2.68"]
     assert [en.percent(12.5, 1), en.percent(12.5)] == ["12.5%", "12%"]
     assert [en.money(1_200_000, "CNY"), en.money(1_200_000, "USD")] == ["CN¥1.2M", "$1.2M"]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_a_number_reads_exactly_as_babel_formats_it_whatever_its_rounding(locale: str) -> None:
+    translator = i18n.default_catalog().translator(locale)
+    ties = [0.05, 0.15, 0.25, 2.5, -2.5, 0.5, -0.5, 1.45, 2.675, 0.045, -0.04, -0.0, 1e-9]
+    many = [n / 7 for n in range(-3000, 3000, 7)] + [n * 1234.567 for n in range(-50, 50)]
+    for value in [*ties, *many, 12_345_678.95, 10**12 + 0.5]:
+        for digits in (0, 1, 2):
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            expected = format_decimal(
+                Decimal(str(value)), format=pattern, locale=translator.babel_locale
+            )
+            assert translator.number(value, digits) == expected, (value, digits)
+    assert translator.number(float("inf")) == format_decimal(
+        Decimal("inf"), format="#,##0", locale=translator.babel_locale
+    )
 
 
 def test_a_datetime_shows_its_own_day_even_when_it_equals_one_of_another_day(

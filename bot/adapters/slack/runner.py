@@ -19,6 +19,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.heap import settle_after_startup
 from bot.adapters.slack.app import slack_adapter
 from bot.adapters.slack.client import require_app_token, require_bot_token, require_signing_secret
 from bot.app import App
@@ -46,6 +47,7 @@ async def serve_http(bolt: AsyncApp, host: str, port: int) -> AsyncIterator[int]
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
+        settle_after_startup()
         yield int(runner.addresses[0][1])
     finally:
         await runner.cleanup()
@@ -55,6 +57,7 @@ async def serve_http(bolt: AsyncApp, host: str, port: int) -> AsyncIterator[int]
 async def socket_mode(bolt: AsyncApp, app_token: str) -> AsyncIterator[AsyncSocketModeHandler]:
     handler = AsyncSocketModeHandler(bolt, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
+    settle_after_startup()
     try:
         yield handler
     finally:

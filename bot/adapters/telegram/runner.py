@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from telegram import error as ptb
 
+from bot.adapters.heap import settle_after_startup
 from bot.adapters.telegram.bot import (
     ALLOWED_UPDATES,
     TelegramApp,
@@ -124,6 +125,7 @@ async def serving(
             await stack.enter_async_context(application)
             stack.push_async_callback(_stop, application)
             await _start(application, texts, webhook)
+        settle_after_startup()
         yield application
 
 
