@@ -93,7 +93,7 @@ def word_search(needle: str, postgres: bool) -> Search:
         # two lists are read and intersected; otherwise the first one's accounts are
         # checked for the second word, a bounded number of them.
         rows = yield (sql.both if second.accounts <= SCAN else sql.checked), parameters
-    return {account_id: sql.shown(found, aliases) for account_id, found, aliases in rows}
+    return {account_id: sql.shown(name, aliases) for account_id, name, aliases in rows}
 
 
 def run_steps(
