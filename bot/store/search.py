@@ -69,8 +69,7 @@ _MAX_PREFIX_CHARACTERS = 2
 _LAST = "\U0010ffff"
 
 _SQLITE_LIKE = sql_text(
-    f"SELECT rowid, text FROM {SQLITE_FTS_TABLE} WHERE text LIKE :contains ESCAPE '\\' "
-    "LIMIT :limit"
+    f"SELECT rowid, text FROM {SQLITE_FTS_TABLE} WHERE text LIKE :contains ESCAPE '\\' LIMIT :limit"
 )
 _SQLITE_MATCH = sql_text(
     f"SELECT rowid, text FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :query LIMIT :limit"
@@ -89,14 +88,13 @@ async def candidate_ids(connection: AsyncConnection, text: str, limit: int) -> l
     if not typed or limit <= 0:
         return []
     needle = normalise(typed)
+    # Shorter text is no word worth looking up: names starting with it are (see below).
     words = len(needle) >= TRIGRAM
     driver = (await connection.get_raw_connection()).driver_connection
     if isinstance(driver, sqlite_driver.Connection):
-
-        def trip(sqlite: sqlite3.Connection) -> tuple[list[int], dict[int, str]]:
-            return _sqlite_words(sqlite, typed, needle, limit)
-
-        found, pool = await driver.run(trip)
+        found, pool = await driver.read(
+            lambda sqlite: _sqlite_words(sqlite, typed, needle, limit, words)
+        )
     else:
         found = list(await connection.scalars(_exact_ids(), {"typed": typed, "limit": limit}))
         pool = await word_pool(connection, needle) if words else {}
@@ -129,18 +127,22 @@ async def _substring_pool(connection: AsyncConnection, needle: str, want: int) -
 
 
 def _sqlite_words(
-    sqlite: sqlite3.Connection, typed: str, needle: str, limit: int
+    sqlite: sqlite3.Connection, typed: str, needle: str, limit: int, words: bool
 ) -> tuple[list[int], dict[int, str]]:
-    """The exact matches and the word index's pool, in one trip to SQLite's thread:
-    these statements take microseconds each, a trip and SQLAlchemy's part far longer."""
-    exact = sqlite.execute(_SQLITE_EXACT, {"typed": typed, "limit": limit}).fetchall()
-    if len(needle) < TRIGRAM:
-        return [account_id for (account_id,) in exact], {}
+    """The exact matches and, when ``words``, the word index's pool, read together:
+    these statements take microseconds each, a trip to SQLite's thread and
+    SQLAlchemy's part far longer."""
+    exact = [
+        account_id
+        for (account_id,) in sqlite.execute(_SQLITE_EXACT, {"typed": typed, "limit": limit})
+    ]
+    if not words:
+        return exact, {}
     pool = run_steps(
         word_search(needle, postgres=False),
         lambda statement, parameters: sqlite.execute(statement.text, parameters).fetchall(),
     )
-    return [account_id for (account_id,) in exact], pool
+    return exact, pool
 
 
 _SQLITE_EXACT = (
@@ -290,6 +292,4 @@ async def tidy_name_index(session: AsyncSession, *, thorough: bool = False) -> N
         return
     command = "'optimize'" if thorough else f"'merge', {_MERGE_PAGES}"
     columns = f"{SQLITE_FTS_TABLE}" if thorough else f"{SQLITE_FTS_TABLE}, rank"
-    await session.execute(
-        sql_text(f"INSERT INTO {SQLITE_FTS_TABLE}({columns}) VALUES ({command})")
-    )
+    await session.execute(sql_text(f"INSERT INTO {SQLITE_FTS_TABLE}({columns}) VALUES ({command})"))

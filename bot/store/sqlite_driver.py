@@ -297,10 +297,12 @@ class Connection(aiosqlite.Connection):
     async def cursor(self) -> aiosqlite.Cursor:
         return Cursor(self)
 
-    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
-        """``function(sqlite3 connection)`` on the connection's thread: several quick
-        statements in one trip instead of one trip each."""
-        return await self._execute(function, self._conn)
+    async def read(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """``function(sqlite3 connection)``: a few quick reads together, on the loop's
+        thread when :meth:`run_quickly` can, otherwise in one trip to the connection's
+        thread instead of one trip each."""
+        done = self.run_quickly(function, self._conn)
+        return done if done is not None else await self._execute(function, self._conn)
 
     async def commit(self) -> None:
         # Reading the flag off the thread is safe: no statement of this connection runs now.
