@@ -177,6 +177,8 @@ class _Search:
 
     def _smallest_reaching(self, field: FieldDef) -> FactChange | None:
         current = self.facts.get(field.name)
+        if isinstance(current, float) and field.is_numeric and field.type is not FieldType.DATE:
+            return self._nearest_reaching(field, current)
         tries = [
             self._try(field, value)
             for value in self._candidates(field)
@@ -189,6 +191,22 @@ class _Search:
             return min(reaching, key=lambda t: _distance(current, t.proposed, -t.points_gain))
         best = min(reaching, key=lambda t: _distance(current, t.proposed, 0.0))
         return self._refine(field, best)
+
+    def _nearest_reaching(self, field: FieldDef, current: float) -> FactChange | None:
+        """The reaching value nearest ``current``, refined: the one the general search
+        picks, found by trying candidates nearest first and stopping at the first that
+        reaches (a card asks this of every fact; most reach within a try or two)."""
+        def distance(value: FactValue) -> float:
+            return abs(float(value) - current)  # type: ignore[arg-type]
+
+        # sorted() is stable: values as near as each other keep the general search's order.
+        for value in sorted(self._candidates(field), key=distance):
+            if value == current:
+                continue
+            attempt = self._try(field, value)
+            if attempt.reaches_next_tier:
+                return self._refine(field, attempt)
+        return None
 
     def _refine(self, field: FieldDef, reaching: FactChange) -> FactChange:
         """Bisect between the current value and a reaching one (linear criteria are continuous)."""

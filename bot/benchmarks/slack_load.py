@@ -2,9 +2,9 @@
 
 It plays Slack: a FakeSlack serves the Web API and the response_urls the app posts its
 replies to, and simulated people send signed ``/tier <account>`` slash commands to the
-app's HTTP endpoint. A command's latency runs from sending its request until the reply
-reaches its response_url, both seen here (``time.monotonic`` is the same clock in every
-process). ``concurrency`` commands await their reply at once.
+app's HTTP endpoint. A command's latency runs from sending its request (or, at a fixed
+rate, from the moment it was due) until the reply reaches its response_url, both seen
+here (``time.monotonic`` is the same clock in every process).
 
 A command counts as an error if the request is not answered 200, no reply arrives within
 :data:`REPLY_TIMEOUT`, or the reply is not the account's card.
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.benchmarks.load_process import Handler
+from bot.benchmarks.pacing import due_times
 from bot.testing import signing
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.recording_server import RecordedCall
@@ -49,12 +50,20 @@ class UseNames:
 
 @dataclass(frozen=True)
 class Drive:
-    """Send ``requests`` commands to ``url`` (at most ``max_seconds``); answered with Driven."""
+    """Send ``requests`` commands to ``url`` (at most ``max_seconds``); answered with Driven.
+
+    Without a ``rate``, ``concurrency`` people each send the next command once the last
+    is answered: the most the app can take. With a ``rate`` the commands go out on a
+    fixed schedule, that many per second, whether or not earlier ones were answered, the
+    way independent people type them; latency counts from each command's scheduled
+    moment, so a backlog shows in the figures instead of slowing the senders down.
+    """
 
     url: str
     requests: int
     concurrency: int
     max_seconds: float
+    rate: float | None = None  # commands per second, or None: send again once answered
 
 
 @dataclass(frozen=True)
@@ -86,8 +95,9 @@ class _Load:
     names: list[str]
     rng: random.Random
 
-    async def one(self, url: str) -> float | None:
-        """Send one command; its latency in ms, or None if it failed."""
+    async def one(self, url: str, scheduled: float | None = None) -> float | None:
+        """Send one command; its latency in ms (from ``scheduled`` if given), or None if
+        it failed."""
         name = self.rng.choice(self.names)
         response_url = self.fake.response_url()
         path = urlsplit(response_url).path
@@ -96,7 +106,7 @@ class _Load:
         request = signing.signed_form(
             self.secret, signing.slash_command("/tier", name, response_url=response_url)
         )
-        sent = time.monotonic()
+        sent = time.monotonic() if scheduled is None else scheduled
         try:
             async with self.session.post(url, data=request.body, headers=request.headers) as answer:
                 if answer.status != 200:
@@ -109,6 +119,8 @@ class _Load:
         return (call.time - sent) * 1000 if name in str(call.params.get("text", "")) else None
 
     async def drive(self, order: Drive) -> Driven:
+        if order.rate is not None:
+            return await self.drive_at_rate(order, order.rate)
         latencies_ms: list[float] = []
         errors = 0
         remaining = order.requests
@@ -127,6 +139,16 @@ class _Load:
         started = time.monotonic()
         await asyncio.gather(*(person() for _ in range(order.concurrency)))
         return Driven(latencies_ms, errors, time.monotonic() - started)
+
+    async def drive_at_rate(self, order: Drive, rate: float) -> Driven:
+        """Send command i at ``start + i / rate``."""
+        sent: list[asyncio.Task[float | None]] = []
+        start = time.monotonic()
+        async for due in due_times(order.requests, rate, order.max_seconds):
+            sent.append(asyncio.create_task(self.one(order.url, due)))
+        outcomes = await asyncio.gather(*sent)
+        latencies_ms = [latency for latency in outcomes if latency is not None]
+        return Driven(latencies_ms, len(outcomes) - len(latencies_ms), time.monotonic() - start)
 
 
 @asynccontextmanager

@@ -27,6 +27,7 @@ from typing import Any
 import aiohttp
 
 from bot.benchmarks.load_process import Handler
+from bot.benchmarks.pacing import due_times
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.recording_server import RecordedCall
 
@@ -51,13 +52,22 @@ class UseNames:
 
 @dataclass(frozen=True)
 class Drive:
-    """Post ``updates`` questions from the chats of ``users`` at once to the webhook at
-    ``url``, none after ``max_seconds``; answered with a Tally."""
+    """Post ``updates`` questions from the chats of ``users`` to the webhook at ``url``,
+    none after ``max_seconds``; answered with a Tally.
+
+    Without a ``rate`` every chat asks its next question as soon as its last is answered
+    (as many in flight as there are chats: the most the app can take). With a ``rate``
+    the questions are posted on a fixed schedule, that many per second in turn from the
+    chats, whether or not earlier ones were answered, the way independent people ask;
+    a chat whose last question is still open posts when it is answered, and the latency
+    still counts from the scheduled moment, so a backlog shows in the figures.
+    """
 
     url: str
     users: list[int]
     updates: int
     max_seconds: float = math.inf
+    rate: float | None = None  # questions per second, or None: ask again once answered
 
 
 @dataclass
@@ -94,12 +104,18 @@ class _Chat:
             "X-Telegram-Bot-Api-Secret-Token": secret,
         }
         self.replies = tg.replies.setdefault(user, asyncio.Queue())
+        self.turn = asyncio.Lock()  # one open question per chat, as Telegram delivers them
 
-    async def ask(self, name: str, tally: Tally) -> None:
+    async def ask(self, name: str, tally: Tally, scheduled: float | None = None) -> None:
+        """Ask for ``name``'s card; latency from ``scheduled`` if given, else from posting."""
+        async with self.turn:
+            await self._ask(name, tally, scheduled)
+
+    async def _ask(self, name: str, tally: Tally, scheduled: float | None) -> None:
         while not self.replies.empty():  # a late answer to a question that timed out
             self.replies.get_nowait()
         body = json.dumps(self.tg.make_update(self.user, self.user, f"/tier {name}")).encode()
-        posted = time.monotonic()
+        posted = time.monotonic() if scheduled is None else scheduled
         tally.first_post = min(tally.first_post, posted)
         try:
             async with self.session.post(self.url, data=body, headers=self.headers) as response:
@@ -124,7 +140,9 @@ def _gist(html_text: str) -> str:
 
 
 async def _drive(chats: list[_Chat], names: list[str], order: Drive, rng: random.Random) -> Tally:
-    """Post the questions from all chats at once; the tally counts how many were posted."""
+    """Post the questions from all chats; the tally counts how many were posted."""
+    if order.rate is not None:
+        return await _drive_at_rate(chats, names, order, order.rate, rng)
     tally = Tally()
     remaining = iter(range(order.updates))
     deadline = time.monotonic() + order.max_seconds
@@ -137,6 +155,20 @@ async def _drive(chats: list[_Chat], names: list[str], order: Drive, rng: random
             await chat.ask(rng.choice(names), tally)
 
     await asyncio.gather(*(person(chat) for chat in chats))
+    return tally
+
+
+async def _drive_at_rate(
+    chats: list[_Chat], names: list[str], order: Drive, rate: float, rng: random.Random
+) -> Tally:
+    """Post question i at ``start + i / rate`` from chat ``i mod len(chats)``."""
+    tally = Tally()
+    asked: list[asyncio.Task[None]] = []
+    async for due in due_times(order.updates, rate, order.max_seconds):
+        chat = chats[tally.posted % len(chats)]
+        tally.posted += 1
+        asked.append(asyncio.create_task(chat.ask(rng.choice(names), tally, due)))
+    await asyncio.gather(*asked)
     return tally
 
 

@@ -180,10 +180,11 @@ async def _card_of_row(ctx: ServiceContext, row: Row[*tuple[Any, ...]], locale: 
 
 async def _read_model(ctx: ServiceContext) -> CompiledModel:
     """The active model as a read may see it: looked up at most READ_MODEL_AGE ago."""
-    # The registry looks only when its last lookup is older, and then through this
-    # session, by index in a small table. Closing a session costs about what a lookup
-    # does, and one that never began holds nothing, so only a session that looked is
-    # closed.
+    recent = ctx.models.recent(READ_MODEL_AGE)
+    if recent is not None:
+        return recent.model  # no session: building one costs more than the lookup saves
+    # The lookup goes through this session, by index in a small table; a session that
+    # never began holds nothing, so only one that looked is closed.
     session = ctx.database.quick_read_session()
     try:
         return (await ctx.models.active(session, max_age=READ_MODEL_AGE)).model

@@ -77,12 +77,19 @@ class ModelRegistry:
         Writes always look (max_age 0): an activation bumps every account's version, so a
         write scored with the old model fails its version check and is redone with the new.
         """
+        recent = self.recent(max_age)
+        if recent is not None:
+            return recent
         now = time.monotonic()
-        if self._recent is not None and now - self._recent[0] <= max_age:
-            return self._recent[1]
         found = await self._lookup(session)
         self._recent = (now, found)
         return found
+
+    def recent(self, max_age: float) -> ActiveModel | None:
+        """The active model as looked up at most ``max_age`` seconds ago, if it was."""
+        if self._recent is not None and time.monotonic() - self._recent[0] <= max_age:
+            return self._recent[1]
+        return None
 
     def forget(self) -> None:
         """Look the active model up again on the next read (after an activation)."""

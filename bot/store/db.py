@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal, cast
 
-from sqlalchemy import Row, Select, event, text
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +25,7 @@ from bot.store import (
     sqlite_driver,
 )
 from bot.store.errors import ConcurrentUpdateError, DatabaseUnavailableError
+from bot.store.quick_reads import QuickReads
 
 DEFAULT_URL = "sqlite+aiosqlite:///./tierbot.db"
 _SQLITE_CACHE_KIB = 16 * 1024  # per connection
@@ -85,7 +86,7 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     return engine
 
 
-def quick_reads_for(url: str | URL) -> sqlite_driver.QuickReads | None:
+def quick_reads_for(url: str | URL) -> QuickReads | None:
     """Quick reads of ``url``'s database: a SQLite file's; None for other databases, and
     for a SQLite memory database, which a second engine would not see."""
     parsed = normalize_url(url)
@@ -95,7 +96,7 @@ def quick_reads_for(url: str | URL) -> sqlite_driver.QuickReads | None:
         ("do_connect", _connect_or_explain(parsed)),
         ("handle_error", _explain_disconnects(parsed)),
     ]
-    return sqlite_driver.QuickReads(parsed, _configure_sqlite_connection, listeners)
+    return QuickReads(parsed, _configure_sqlite_connection, listeners)
 
 
 def _is_file(url: URL) -> bool:
@@ -164,11 +165,12 @@ class Database:
 
     async def quick_read(
         self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any] | None = None
-    ) -> Sequence[Row[*tuple[Any, ...]]]:
+    ) -> Sequence[Any]:
         """The rows of a quick lookup: a SELECT of a few rows by an index, on its own.
+        Each row reads like SQLAlchemy's: by column name as attribute, or by index.
 
         On a SQLite file it runs at once on this thread, which costs a fraction of a
-        statement through the asyncio engine (see ``sqlite_driver``); a lookup that
+        statement through the asyncio engine (see ``quick_reads``); a lookup that
         turns out slow, and every one elsewhere, runs on a connection as usual. Losing
         the connection raises DatabaseUnavailableError, as in a session.
         """

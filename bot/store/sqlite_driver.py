@@ -23,9 +23,9 @@ waits meanwhile. That is safe only for a read that is quick, so it happens only 
 the caller says so, in one of two ways:
 
 - ``Database.quick_read(statement)`` runs a lookup on its own (a tier card's account
-  row, its recent changes, the conversation state) through :class:`QuickReads`: a
-  plain sqlite3 connection of a synchronous engine on the same file. This skips the
-  asyncio layer as well as the thread.
+  row, its recent changes, the conversation state) through
+  :class:`bot.store.quick_reads.QuickReads`: a plain sqlite3 connection on the same
+  file. This skips the asyncio layer as well as the thread.
 - a statement marked with :func:`quick_read` (an execution option, which
   :func:`pass_on_quick_reads` hands from SQLAlchemy to the connection) that runs on an
   aiosqlite connection, as part of what that connection does, runs on the event
@@ -50,16 +50,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 from aiosqlite.context import contextmanager
-from sqlalchemy import URL, Engine, Row, Select, event
-from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.base import Executable
 
 PREFETCH = 256  # rows fetched in the trip that executes; more rows take another trip
@@ -67,6 +65,7 @@ QUICK_READ = "quick_read"  # the execution option that marks a statement as a qu
 # VM steps a quick read may take on the loop's thread: an indexed lookup of a few rows
 # takes a few hundred; beyond this it is interrupted and run on a connection's thread.
 QUICK_READ_STEPS = 20_000
+STEP_GRAIN = 1_000  # how often, in VM steps, a quick read's budget is checked
 # Quick reads never wait, so one event loop uses one connection at a time; more only
 # open for readers on other threads.
 QUICK_READ_POOL_SIZE = 1
@@ -232,13 +231,32 @@ def _is_select(sql: str) -> bool:
     return sql.lstrip()[:6].upper() == "SELECT"
 
 
-class _StepBudget:
-    """A progress handler that interrupts a statement the first time it is called."""
+class StepBudget:
+    """A progress handler that interrupts a statement once it has run about
+    :data:`QUICK_READ_STEPS` SQLite VM steps; install it with :meth:`install`.
+
+    SQLite counts the steps that trigger a progress handler over the whole life of a
+    prepared statement, not per run, and sqlite3 keeps prepared statements in a cache:
+    a handler that fired every QUICK_READ_STEPS steps would interrupt a lookup of 200
+    steps on every hundredth run, and one of 5,000 on every fourth. So the handler is
+    called every :data:`STEP_GRAIN` steps and interrupts only on the call that exhausts
+    the budget: a statement runs at least ``QUICK_READ_STEPS - STEP_GRAIN`` steps of its
+    own before it is interrupted.
+    """
 
     def __init__(self) -> None:
+        steps = QUICK_READ_STEPS  # read now: tests lower it
+        self.grain = max(1, min(STEP_GRAIN, steps // 2))
+        self.calls_left = max(1, steps // self.grain)
         self.spent = False
 
+    def install(self, connection: sqlite3.Connection) -> None:
+        connection.set_progress_handler(self, self.grain)
+
     def __call__(self) -> bool:
+        self.calls_left -= 1
+        if self.calls_left > 0:
+            return False
         self.spent = True
         return True
 
@@ -266,8 +284,8 @@ class Connection(aiosqlite.Connection):
             connection = self._connection
             if connection is None:
                 return None  # closed: the trip reports it
-            budget = _StepBudget()
-            connection.set_progress_handler(budget, QUICK_READ_STEPS)
+            budget = StepBudget()
+            budget.install(connection)
             try:
                 return function(*args)
             except sqlite3.OperationalError:
@@ -332,52 +350,3 @@ def _connector(database: str, options: dict[str, Any]) -> Callable[[], sqlite3.C
         return connection
 
     return connector
-
-
-class QuickReads:
-    """Quick reads of one SQLite file, on the calling thread (see the module's docstring).
-
-    ``configure`` prepares each new sqlite3 connection (PRAGMAs), as for the async
-    engine; ``listeners`` are (event name, function) pairs for the engine, such as the
-    hooks that explain connection failures.
-    """
-
-    def __init__(
-        self,
-        url: URL,
-        configure: Callable[[Any, Any], None],
-        listeners: Sequence[tuple[str, Callable[..., Any]]] = (),
-    ) -> None:
-        self._engine: Engine = create_sync_engine(
-            url.set(drivername="sqlite+pysqlite"),
-            pool_size=QUICK_READ_POOL_SIZE,
-            # The pool may hand a connection to another thread later; never two at once.
-            connect_args={"check_same_thread": False},
-        )
-        event.listen(self._engine, "connect", configure)
-        for name, function in listeners:
-            event.listen(self._engine, name, function)
-
-    def rows(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any] | None = None
-    ) -> Sequence[Row[*tuple[Any, ...]]] | None:
-        """All rows of ``statement``, or None when it ran over :data:`QUICK_READ_STEPS`."""
-        if not isinstance(statement, Select):
-            raise TypeError(f"a quick read is a SELECT, not {type(statement).__name__}")
-        with self._engine.connect() as connection:
-            raw = connection.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
-            budget = _StepBudget()
-            raw.set_progress_handler(budget, QUICK_READ_STEPS)
-            try:
-                # Fetching every row ends the statement, and with it its read transaction.
-                return connection.execute(statement, parameters).all()
-            except OperationalError:
-                if budget.spent:
-                    return None
-                raise
-            finally:
-                raw.set_progress_handler(None, 0)
-
-    def dispose(self) -> None:
-        self._engine.dispose()

@@ -6,6 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from bot.benchmarks import slack_bench
 from bot.cli import slack_cmds
 
 
@@ -37,12 +38,26 @@ def test_run_slack_names_the_missing_variable(
     assert named in result.output
 
 
-def test_bench_slack_prints_figures_beside_targets(cli: typer.Typer) -> None:
-    result = CliRunner().invoke(
-        cli, ["bench", "slack", "--accounts", "20", "--requests", "4", "--concurrency", "2"]
-    )
+def test_bench_slack_prints_latency_at_a_rate_and_capacity_beside_targets(
+    cli: typer.Typer,
+) -> None:
+    arguments = ["--accounts", "20", "--requests", "4", "--rate", "50", "--concurrency", "2"]
+    result = CliRunner().invoke(cli, ["bench", "slack", *arguments])
 
     assert result.exit_code == 0, result.output
-    assert "p99" in result.output
-    assert "target p99 <= 50 ms" in result.output
+    assert "at 50 commands/s (4 commands on a fixed schedule" in result.output
+    # Offered below the target rate, the latency target cannot be said to be met.
+    assert "(target p99 <= 50 ms at 200/s: MISSED)" in result.output
+    assert "capacity (4 commands, 2 people each sending again once answered):" in result.output
     assert "commands/s, 0 errors" in result.output
+    assert "app CPU" in result.output
+
+
+async def test_a_benchmark_at_a_rate_sends_on_schedule_and_then_measures_capacity() -> None:
+    bench = await slack_bench.run(accounts=20, requests=30, concurrency=1, rate=60.0)
+
+    paced = bench.at_rate
+    assert (paced.commands, paced.errors, paced.rate) == (30, 0, 60.0)
+    assert paced.seconds >= 29 / 60  # the 30th command is not sent before it is due
+    assert paced.cpu_ms_per_command > 0
+    assert (bench.capacity.rate, bench.capacity.commands, bench.capacity.errors) == (None, 30, 0)

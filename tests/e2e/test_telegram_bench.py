@@ -36,15 +36,19 @@ def cli() -> typer.Typer:
     return app
 
 
-def test_bench_telegram_prints_latency_throughput_and_errors(cli: typer.Typer) -> None:
-    result = CliRunner().invoke(
-        cli, ["bench", "telegram", "--accounts", "40", "--updates", "10", "--concurrency", "2"]
-    )
+def test_bench_telegram_prints_latency_at_a_rate_capacity_and_errors(cli: typer.Typer) -> None:
+    arguments = ["--accounts", "40", "--updates", "10", "--rate", "20", "--concurrency", "2"]
+    result = CliRunner().invoke(cli, ["bench", "telegram", *arguments])
 
     assert result.exit_code == 0, result.output
-    assert "10 × /tier <account> from 2 chats at once, 40 accounts" in result.output
-    assert "p99" in result.output
-    assert "updates/s sustained" in result.output
+    assert "/tier <account>, 40 accounts, SQLite" in result.output
+    assert "at 20 updates/s (10 updates from 20 chats on a fixed schedule): p50" in result.output
+    assert "10 answered, 0 errors" in result.output
+    # Offered below the target rate, the latency target cannot be said to be met.
+    assert "(target p99 <= 50 ms at 200/s: MISSED)" in result.output
+    assert "capacity (10 updates, 2 chats each asking again once answered):" in result.output
+    assert "updates/s sustained, 0 errors" in result.output
+    assert "app CPU" in result.output
     assert "flood limiter: off" in result.output
 
 
@@ -79,11 +83,22 @@ def test_the_command_line_defaults_are_the_runners() -> None:
     assert defaults["port"].default == telegram_cmds.DEFAULT_PORT == runner.DEFAULT_PORT
 
 
-async def test_every_update_of_a_benchmark_is_answered_or_counted_as_an_error() -> None:
-    figures = await telegram_bench.run(accounts=30, updates=12, concurrency=3)
+async def test_every_update_of_both_benchmark_runs_is_answered_or_counted_as_an_error() -> None:
+    bench = await telegram_bench.run(accounts=30, updates=12, concurrency=3, rate=40.0)
 
-    assert figures.updates == 12
-    assert figures.answered + figures.error_count == 12
-    assert figures.percentile_ms(0.5) <= figures.percentile_ms(0.99)
-    assert len(figures.core_ms) == 12
-    assert figures.per_second > 0
+    for figures, chats in ((bench.at_rate, 40), (bench.capacity, 3)):
+        assert figures.chats == chats
+        assert figures.updates == 12
+        assert figures.answered + figures.error_count == 12
+        assert figures.percentile_ms(0.5) <= figures.percentile_ms(0.99)
+        assert len(figures.core_ms) == 12
+        assert figures.per_second > 0
+        assert figures.cpu_ms_per_update > 0
+    assert bench.at_rate.rate == 40.0
+    assert bench.capacity.rate is None
+
+
+async def test_updates_at_a_rate_are_not_posted_before_they_are_due() -> None:
+    bench = await telegram_bench.run(accounts=30, updates=30, concurrency=1, rate=60.0)
+
+    assert bench.at_rate.seconds >= 29 / 60  # from the first post to the last answer

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram import Bot
 
 from bot.adapters.telegram.bot import TelegramOptions, build_bot
 from bot.adapters.telegram.errors import InvalidRecipientError, TelegramDeliveryError
+from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.ratelimit import FloodLimits
 from bot.adapters.telegram.sender import TelegramSender, chat_for
 from bot.conversation.messages import Button, Field, Reply, Section
@@ -141,3 +143,24 @@ async def test_a_button_too_long_for_telegram_is_a_permanent_error_without_a_sto
 
     assert (refused.value.retryable, refused.value.reason) == (False, "button_too_long")
     assert tg.calls("sendMessage") == []
+
+
+async def test_through_aiohttp_messages_go_as_json_and_photos_as_multipart_form_data(
+    tg: FakeTelegram,
+) -> None:
+    root = tg.root_url.rstrip("/")
+    bot = Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest())
+    async with bot:
+        sender = TelegramSender(bot)
+        await sender.send("telegram:5001", ALERT)
+        await sender.send_png("telegram:5001", PNG, "chart")
+
+    [message] = tg.calls("sendMessage")
+    [photo] = tg.calls("sendPhoto")
+    assert message.headers["Content-Type"] == "application/json"
+    # In a JSON body the keyboard is an object, not JSON text inside a string.
+    assert message.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Why", "callback_data": "why #12"}]]
+    }
+    assert photo.headers["Content-Type"].startswith("multipart/form-data")
+    assert photo.files["photo"].data == PNG

@@ -1,4 +1,4 @@
-"""Webhook mode: PTB's webhook server, the secret token, redeliveries, and the runner itself.
+"""Webhook mode: the webhook server, the secret token, redeliveries, and the runner itself.
 
 Updates are POSTed the way Telegram does it - by FakeTelegram's webhook delivery, or by
 hand to test what Telegram would never send (a wrong secret, a second copy).
@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.adapters.telegram import webhook as telegram_webhook
 from bot.adapters.telegram.bot import TelegramOptions, build_application
 from bot.adapters.telegram.errors import TelegramSetupError
 from bot.adapters.telegram.runner import Webhook, run_telegram, serving, webhook_for
@@ -124,6 +125,24 @@ async def test_requests_without_the_right_secret_are_refused_and_not_processed(
 
 
 @pytest.mark.usefixtures("serving_webhook")
+async def test_a_body_that_is_not_an_update_is_refused_and_the_next_one_still_served(
+    tg: FakeTelegram, webhook: Webhook
+) -> None:
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(webhook.url, data=b"{not json", headers=headers) as response:
+            assert response.status == 400
+        plain = {SECRET_HEADER: SECRET, "Content-Type": "text/plain"}
+        async with session.post(webhook.url, data=b"{}", headers=plain) as response:
+            assert response.status == 403
+
+    # With or without a trailing slash, the webhook's path is served.
+    assert await post(webhook.url + "/", tg.make_update(ANN, ANN, "/tier acme")) == 200
+    [reply] = await tg.wait_for("sendMessage")
+    assert reply.params["text"].startswith("<b>Acme Corp · Tier ")
+
+
+@pytest.mark.usefixtures("serving_webhook")
 async def test_a_redelivered_update_is_processed_once(tg: FakeTelegram, webhook: Webhook) -> None:
     update = tg.make_update(ANN, ANN, "/set acme cumulative_revenue=12M")
 
@@ -188,3 +207,35 @@ async def test_run_telegram_serves_a_webhook_and_leaves_it_registered(
     # Other replicas may still be serving: stopping one does not delete the webhook.
     assert "deleteWebhook" not in tg.methods()
     assert tg.webhook is not None
+
+
+async def test_registering_the_webhook_retries_a_server_error_and_then_serves(
+    tg: FakeTelegram, app: App, webhook: Webhook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_webhook, "REGISTER_PAUSE", 0.01)
+    tg.fail_next("setWebhook", 502, times=2)
+    options = TelegramOptions.from_settings(app.settings)
+    application = build_application(options, app.conversation, app.texts)
+
+    async with serving(application, app.texts, webhook=webhook):
+        assert tg.webhook is not None
+        assert tg.webhook.url == webhook.url
+        tg.push_message(ANN, ANN, "/tier acme")
+        [reply] = await tg.wait_for("sendMessage")
+
+    assert [c.method for c in tg.calls("setWebhook")] == ["setWebhook"] * 3
+    assert reply.params["text"].startswith("<b>Acme Corp · Tier ")
+
+
+async def test_a_webhook_url_telegram_refuses_stops_start_up_with_a_clear_error(
+    tg: FakeTelegram, app: App, webhook: Webhook
+) -> None:
+    refusal = "Bad Request: bad webhook: HTTPS url must be provided"
+    tg.fail_next("setWebhook", 400, description=refusal)
+    options = TelegramOptions.from_settings(app.settings)
+    application = build_application(options, app.conversation, app.texts)
+
+    with pytest.raises(TelegramSetupError, match=r"(?i)https url must be provided"):
+        async with serving(application, app.texts, webhook=webhook):
+            pass
+    assert len(tg.calls("setWebhook")) == 1

@@ -7,10 +7,15 @@ alerts by the hundred, so both talk to the Bot API through aiohttp, which Slack'
 client uses already. Errors map the way PTB's own transport maps them: timeouts to
 ``TimedOut``, anything else on the wire to ``NetworkError``; Telegram's answers,
 errors included, are PTB's to read.
+
+Parameters go as one JSON body, which the Bot API accepts for every method but file
+uploads (those go as multipart form data): a form would encode each value as JSON and
+then percent-encode the lot, which costs more than the JSON alone.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -20,6 +25,7 @@ from telegram.request import BaseRequest, RequestData
 _READ_TIMEOUT = 10.0
 _CONNECT_TIMEOUT = 5.0
 _MEDIA_TIMEOUT = 30.0  # a chart upload is larger than a message
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -55,14 +61,22 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         files = request_data.multipart_data if request_data else {}
-        fields = request_data.json_parameters if request_data else {}
-        data: aiohttp.FormData | dict[str, str] = _form(fields, files) if files else fields
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
+        if files:
+            assert request_data is not None
+            data = _form(request_data.json_parameters, files)
+        elif request_data is not None and request_data.parameters:
+            data = json.dumps(request_data.parameters).encode()
+            headers = _JSON
         read = _seconds(read_timeout, _MEDIA_TIMEOUT if files else _READ_TIMEOUT)
         timeout = aiohttp.ClientTimeout(
             sock_connect=_seconds(connect_timeout, _CONNECT_TIMEOUT), sock_read=read
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error

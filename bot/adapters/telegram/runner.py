@@ -30,6 +30,7 @@ from bot.adapters.telegram.bot import (
 )
 from bot.adapters.telegram.commands import publish_commands
 from bot.adapters.telegram.errors import TelegramSetupError
+from bot.adapters.telegram.webhook import register, webhook_server
 from bot.conversation.texts import TextsCache
 
 if TYPE_CHECKING:
@@ -83,29 +84,26 @@ def _startup_errors() -> Iterator[None]:
         raise TelegramSetupError(f"could not listen for the webhook: {error}") from error
 
 
-async def _start(application: TelegramApp, texts: TextsCache, webhook: Webhook | None) -> None:
+async def _start(
+    application: TelegramApp, texts: TextsCache, webhook: Webhook | None, stack: AsyncExitStack
+) -> None:
     await publish_commands(application.bot, texts)
-    updater = application.updater
-    assert updater is not None  # ApplicationBuilder always makes one
     if webhook is None:
+        updater = application.updater
+        assert updater is not None  # ApplicationBuilder always makes one
         await updater.start_polling(
             allowed_updates=ALLOWED_UPDATES, bootstrap_retries=_BOOTSTRAP_RETRIES
         )
     else:
-        await updater.start_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=webhook.path,
-            webhook_url=webhook.url,
-            secret_token=webhook.secret,
-            allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=_BOOTSTRAP_RETRIES,
-        )
+        # Listening first: Telegram may post as soon as the webhook is registered.
+        await stack.enter_async_context(webhook_server(application, webhook))
+        await register(application, webhook)
     await application.start()
 
 
 async def _stop(application: TelegramApp) -> None:
-    # Receiving stops first, then the updates in hand are finished.
+    # Receiving stops first (the webhook server, left last, closes before this runs),
+    # then the updates in hand are finished.
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -124,7 +122,7 @@ async def serving(
         with _startup_errors():
             await stack.enter_async_context(application)
             stack.push_async_callback(_stop, application)
-            await _start(application, texts, webhook)
+            await _start(application, texts, webhook, stack)
         settle_after_startup()
         yield application
 
