@@ -104,8 +104,9 @@ async def activate_model(
     started = time.perf_counter()
     active = await _activate(ctx, actor, model, text, source)
     tally = await _rescore_all(ctx, actor, model, progress)
-    # Rewriting every row leaves PostgreSQL's name index a long queue to read per search.
-    await search_index.tidy(ctx)
+    # Rewriting every row leaves PostgreSQL's name index a long queue to read per search
+    # and the table full of dead row versions.
+    await search_index.after_rewrite(ctx)
     return ActivationReport(
         accounts=tally.accounts,
         changed=tally.changed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.service.context import ServiceContext, transaction
 from bot.store.name_index import rebuild_of
@@ -13,6 +13,21 @@ from bot.store.tables import Account
 async def tidy(ctx: ServiceContext, *, thorough: bool = False) -> None:
     async with transaction(ctx.database) as session:
         await tidy_name_index(session, thorough=thorough)
+
+
+async def after_rewrite(ctx: ServiceContext) -> None:
+    """Tidy up after every account was rewritten (a model activation).
+
+    On PostgreSQL the rewrite leaves as many dead row versions as accounts: until
+    autovacuum comes by, a lookup's index scans visit them too (at 300,000 accounts its
+    p99 went from 14 to 24 ms). Vacuuming the table now costs seconds once.
+    """
+    await tidy(ctx)
+    if ctx.database.dialect != "postgresql":
+        return
+    async with ctx.database.connection() as connection:
+        vacuuming = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await vacuuming.execute(text(f"VACUUM (ANALYZE) {Account.__tablename__}"))
 
 
 async def reindex(ctx: ServiceContext) -> int:

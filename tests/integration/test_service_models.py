@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.model_files import read_model_text
 from bot.service import InvalidInput, PermissionDenied, TieringService, rescoring
 from bot.service.actor import Actor
 from bot.store.db import Database
 from bot.store.enums import ScoreCause
-from bot.store.tables import Account, ModelVersion, OutboxMessage
+from bot.store.tables import Account, ModelVersion, OutboxMessage, TierChange
 from bot.testing.builders import A_FACTS, B_FACTS, C_FACTS, Team, add_team, service_for
 
 DEFAULT, _ = read_model_text("default")
@@ -112,3 +112,49 @@ async def test_only_admins_activate_and_a_version_names_one_text_for_good(
     # The very text of an older version may come back (a rollback).
     report = await service.activate_model(Actor.cli(), DEFAULT, "default.yaml")
     assert (report.model.version, report.up) == (1, 1)
+
+
+async def test_each_alert_of_an_activation_names_the_tier_change_of_its_own_account(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    # Changes recorded before, so the new ones do not start from the first id.
+    await service.activate_model(Actor.cli(), STRICTER, "stricter.yaml")
+    # Bars at 99 and 96: Apex (B now, 91.5) and Acme drop to C in one batch.
+    harder = STRICTER.replace("version: 2", "version: 3", 1).replace("min: 95", "min: 99", 1)
+    harder = harder.replace("min: 60", "min: 96", 1)
+
+    await service.activate_model(Actor.cli(), harder, "harder.yaml")
+
+    async with database.session() as session:
+        changes = {
+            change.id: (change.account_id, change.old_tier, change.new_tier)
+            for change in await session.scalars(select(TierChange))
+        }
+        payloads = (await session.scalars(select(OutboxMessage.payload))).all()
+    named = {
+        (p["account_id"], p["old_tier"], p["new_tier"]) for p in payloads if p["new_tier"] == "C"
+    }
+    assert len(named) == 2
+    assert all(
+        changes[p["tier_change_id"]] == (p["account_id"], p["old_tier"], p["new_tier"])
+        for p in payloads
+    )
+
+
+async def test_on_postgresql_an_activation_vacuums_the_accounts_it_rewrote(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite has no dead row versions to vacuum")
+    count = text(
+        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'accounts'"
+    )
+
+    async def vacuums() -> int:
+        async with database.connection() as connection:
+            return int(await connection.scalar(count) or 0)
+
+    before = await vacuums()
+    await service.activate_model(Actor.cli(), STRICTER, "stricter.yaml")
+
+    assert await vacuums() == before + 1

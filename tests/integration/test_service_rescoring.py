@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bot.model_files import open_model, read_model_text
 from bot.service import TieringService, rescoring
@@ -173,3 +174,30 @@ def test_stored_days_decode_in_bulk_exactly_as_one_by_one() -> None:
         slow = stored_facts.columns(model, rows)["last_order_date"]
         one_by_one = column_for(field, slow, len(rows), today)
         assert np.array_equal(bulk, one_by_one, equal_nan=True), values
+
+
+async def test_an_activation_on_sqlite_checkpoints_the_wal_rarely_not_after_each_batch(
+    service: TieringService, team: Team, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    for facts in (A_FACTS, B_FACTS, C_FACTS):
+        await _create(service, team, facts)
+    monkeypatch.setattr(rescoring, "BATCH", 2)
+    write = rescoring._write_batch
+    during: list[int] = []
+
+    async def look_then_write(sessions: Any, *args: Any) -> Any:
+        async with sessions() as session:
+            during.append(await session.scalar(text("PRAGMA wal_autocheckpoint")))
+        return await write(sessions, *args)
+
+    monkeypatch.setattr(rescoring, "_write_batch", look_then_write)
+
+    await service.activate_model(Actor.cli(), STRICTER, "stricter.yaml")
+
+    assert during == [rescoring.PASS_CHECKPOINT_PAGES] * 2
+    async with AsyncExitStack() as stack:  # every connection in the pool, and then some
+        connections = [await stack.enter_async_context(database.connection()) for _ in range(5)]
+        after = [await c.scalar(text("PRAGMA wal_autocheckpoint")) for c in connections]
+    assert after == [1000] * 5
