@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from sqlalchemy import BindParameter, Row, Select, bindparam, select
+from sqlalchemy import BindParameter, Integer, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import convert
@@ -16,6 +16,7 @@ from bot.service import facts as stored_facts
 from bot.service.context import ServiceContext
 from bot.service.errors import AccountNotFound, AmbiguousAccount
 from bot.service.views import AccountMatch, AccountSummary, Card, TierChangeView
+from bot.store.reads import Reader
 from bot.store.search import candidate_ids, exact_ids
 from bot.store.sqlite_driver import quick_read
 from bot.store.tables import Account, Person, TierChange
@@ -49,21 +50,28 @@ async def summary(session: AsyncSession, account: Account) -> AccountSummary:
 
 
 async def find(ctx: ServiceContext, text: str, limit: int = 5) -> list[AccountMatch]:
-    # A connection, not a session: plain columns only, no ORM objects to load.
-    async with ctx.database.connection() as connection:
-        wanted = max(limit * _CANDIDATE_FACTOR, _MIN_CANDIDATES)
-        ids = await candidate_ids(connection, text, wanted)
+    wanted = max(limit * _CANDIDATE_FACTOR, _MIN_CANDIDATES)
+
+    async def search(reader: Reader) -> tuple[list[int], Sequence[Any]]:
+        ids = await candidate_ids(reader, text, wanted)
+        if not ids:
+            return ids, []
         # Matching needs no facts, and decoding them costs more than the query.
-        rows = await connection.execute(_matches_query(), {"ids": ids})
-        matches = [AccountMatch(convert.summary_of_row(row), similarity(text, row)) for row in rows]
+        given = {f"id{i}": ids[i] if i < len(ids) else None for i in range(wanted)}
+        return ids, await reader.rows(_matches_query(wanted), given)
+
+    ids, rows = await ctx.database.reading(search)
+    matches = [AccountMatch(convert.summary_of_row(row), similarity(text, row)) for row in rows]
     order = {account_id: rank for rank, account_id in enumerate(ids)}
     matches.sort(key=lambda m: (-m.similarity, order[m.account.id]))
     return matches[:limit]
 
 
 @functools.cache
-def _matches_query() -> Select[*tuple[Any, ...]]:
-    by_id = Account.id.in_(bindparam("ids", expanding=True))
+def _matches_query(size: int) -> Select[*tuple[Any, ...]]:
+    # A parameter per id, unused ones NULL: one statement for any number of ids, which
+    # a quick read can prepare once (a list expanded at run time it cannot).
+    by_id = Account.id.in_([bindparam(f"id{i}", type_=Integer) for i in range(size)])
     return quick_read(convert.summary_columns_query().where(by_id))  # a few rows by key
 
 

@@ -113,6 +113,16 @@ async def update_many(
         await update_columns(session, table, key, given, also=also)
 
 
+@dataclass(frozen=True, slots=True)
+class StampWhenChanged:
+    """Set ``column`` to ``value`` in the rows whose ``changed`` column gets a new value
+    (a tier's "since" when the tier moves), leaving it as it is in the others."""
+
+    column: str
+    changed: str
+    value: Any
+
+
 async def update_columns(
     session: AsyncSession,
     table: Table,
@@ -120,25 +130,58 @@ async def update_columns(
     given: Mapping[str, Sequence[Any]],
     *,
     also: Sequence[str] = (),
+    stamp: StampWhenChanged | None = None,
 ) -> None:
     """As :func:`update_many`, with each column's values (``key``'s among them) in a list
-    of its own: rows as columns need no tuple per row, here or in the caller."""
+    of its own: rows as columns need no tuple per row, here or in the caller. ``stamp``
+    is written by the same statement, compared with each row's value before it."""
     columns = [name for name in given if name != key]
     names = (*columns, key)
     if not given[key]:
         return
     connection = await session.connection()
-    cells = _converted(connection.dialect, [table.c[c] for c in names], [given[c] for c in names])
-    if connection.dialect.name == "postgresql":
+    dialect = connection.dialect
+    cells = _converted(dialect, [table.c[c] for c in names], [given[c] for c in names])
+    stamped = _stamp_value(dialect, table, stamp)
+    if dialect.name == "postgresql":
         assignments = [f"{c} = given.{c}" for c in columns] + list(also)
+        if stamp is not None:
+            assignments.append(
+                _stamping(
+                    table,
+                    stamp,
+                    f"given.{stamp.changed}",
+                    f"${len(names) + 1}",
+                    "IS NOT DISTINCT FROM",
+                )
+            )
         sql = (
             f"UPDATE {table.name} SET {', '.join(assignments)} "
-            f"FROM ({_unnest(connection.dialect, table, names)}) AS given "
+            f"FROM ({_unnest(dialect, table, names)}) AS given "
             f"WHERE {table.name}.{key} = given.{key}"
         )
-        await connection.exec_driver_sql(sql, tuple(list(values) for values in cells))
+        values = tuple(list(values) for values in cells)
+        await connection.exec_driver_sql(sql, (*values, *stamped))
         return
-    await _update_sqlite(connection, table, key, dict(zip(names, cells, strict=True)), also)
+    by_name = dict(zip(names, cells, strict=True))
+    await _update_sqlite(connection, table, key, by_name, also, stamp, stamped)
+
+
+def _stamp_value(dialect: Dialect, table: Table, stamp: StampWhenChanged | None) -> tuple[Any, ...]:
+    """The stamp's value as the driver takes it: none without a stamp."""
+    if stamp is None:
+        return ()
+    convert = table.c[stamp.column].type.dialect_impl(dialect).bind_processor(dialect)
+    return (stamp.value if convert is None else convert(stamp.value),)
+
+
+def _stamping(table: Table, stamp: StampWhenChanged, new: str, value: str, same_as: str) -> str:
+    """The assignment of a stamp: ``new`` is the changed column's new value, ``value`` the
+    stamp's parameter. On both databases the right-hand side reads the row as it was."""
+    return (
+        f"{stamp.column} = CASE WHEN {table.name}.{stamp.changed} {same_as} {new} "
+        f"THEN {table.name}.{stamp.column} ELSE {value} END"
+    )
 
 
 async def _update_sqlite(
@@ -147,6 +190,8 @@ async def _update_sqlite(
     key: str,
     cells: Mapping[str, Iterable[Any]],
     also: Sequence[str],
+    stamp: StampWhenChanged | None,
+    stamped: tuple[Any, ...],
 ) -> None:
     """SQLite's side of :func:`update_columns`, ``cells`` being converted values.
 
@@ -160,8 +205,13 @@ async def _update_sqlite(
     varying = [c for c in cells if c not in shared and c != key]
     assignments = [f"{c} = ?" for c in shared]
     assignments += [f"{c} = given.column{i}" for i, c in enumerate(varying, 1)] + list(also)
+    if stamp is not None:
+        new = f"given.column{varying.index(stamp.changed) + 1}" if stamp.changed in varying else "?"
+        assignments.append(_stamping(table, stamp, new, "?", "IS"))
+        # The stamp's parameters come after the shared values, in the order they appear.
+        stamped = (shared[stamp.changed], *stamped) if stamp.changed in shared else stamped
     values = [list(cells[c]) for c in (*varying, key)]
-    size = (_SQLITE_PARAMETERS - len(shared)) // len(values)
+    size = (_SQLITE_PARAMETERS - len(shared) - len(stamped)) // len(values)
     for start in range(0, len(values[0]), size):
         chunk = [value[start : start + size] for value in values]
         row = "(" + ", ".join("?" * len(values)) + ")"
@@ -170,7 +220,7 @@ async def _update_sqlite(
             f"FROM (VALUES {', '.join([row] * len(chunk[0]))}) AS given "
             f"WHERE {table.name}.{key} = given.column{len(values)}"
         )
-        await connection.exec_driver_sql(sql, (*shared.values(), *_interleaved(chunk)))
+        await connection.exec_driver_sql(sql, (*shared.values(), *stamped, *_interleaved(chunk)))
 
 
 def _interleaved(columns: Sequence[list[Any]]) -> tuple[Any, ...]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -25,7 +25,11 @@ from bot.store import (
     sqlite_driver,
 )
 from bot.store.errors import ConcurrentUpdateError, DatabaseUnavailableError
+from bot.store.postgres_quick_reads import UNAVAILABLE, PostgresQuickReads
 from bot.store.quick_reads import QuickReads
+from bot.store.reads import ConnectionReader, Reader
+
+T = TypeVar("T")
 
 DEFAULT_URL = "sqlite+aiosqlite:///./tierbot.db"
 _SQLITE_CACHE_KIB = 16 * 1024  # per connection
@@ -115,6 +119,11 @@ class Database:
     def __init__(self, url: str | URL, **engine_options: Any) -> None:
         self._engine = create_engine(url, **engine_options)
         self._quick_reads = quick_reads_for(self._engine.url)
+        self._postgres_quick_reads = (
+            PostgresQuickReads(self._engine.url, self._engine.dialect)
+            if self._engine.dialect.name == "postgresql"
+            else None
+        )
         self._quick_read_engine = self._engine.execution_options(
             **{sqlite_driver.QUICK_READ: True}
         )
@@ -170,17 +179,28 @@ class Database:
         Each row reads like SQLAlchemy's: by column name as attribute, or by index.
 
         On a SQLite file it runs at once on this thread, which costs a fraction of a
-        statement through the asyncio engine (see ``quick_reads``); a lookup that
-        turns out slow, and every one elsewhere, runs on a connection as usual. Losing
-        the connection raises DatabaseUnavailableError, as in a session.
+        statement through the asyncio engine (see ``quick_reads``); on PostgreSQL on a
+        quick connection (see :meth:`reading`); a lookup that turns out slow, and every
+        one that cannot run so, runs on a connection as usual. Losing the connection
+        raises DatabaseUnavailableError, as in a session.
         """
         if self._quick_reads is not None:
             quick = self._quick_reads.rows(statement, parameters)
             if quick is not None:
                 return quick
+        return await self.reading(lambda reader: reader.rows(statement, parameters))
+
+    async def reading(self, work: Callable[[Reader], Awaitable[T]]) -> T:
+        """``work(reader)`` for a read-only use-case of a few index lookups: on
+        PostgreSQL's quick connections when they can run it (see
+        ``postgres_quick_reads``), otherwise on a connection as usual. ``work`` may run a
+        second time, on a connection, after its reads failed on a quick one."""
+        if self._postgres_quick_reads is not None:
+            done = await self._postgres_quick_reads.run(work)
+            if done is not UNAVAILABLE:
+                return cast(T, done)
         async with self.connection() as connection:
-            rows = (await connection.execute(statement, parameters)).all()
-        return rows
+            return await work(ConnectionReader(connection))
 
     async def ping(self) -> None:
         """Connect and run a trivial query; raises DatabaseUnavailableError if that fails."""
@@ -194,6 +214,8 @@ class Database:
         """Close every pooled connection."""
         if self._quick_reads is not None:
             self._quick_reads.dispose()
+        if self._postgres_quick_reads is not None:
+            await self._postgres_quick_reads.dispose()
         await self._engine.dispose()
 
 

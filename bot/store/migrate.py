@@ -20,7 +20,11 @@ from sqlalchemy.pool import NullPool
 
 from bot.paths import migrations_dir
 from bot.store.db import create_engine, normalize_url
-from bot.store.search import POSTGRES_TRIGRAM_INDEXES, SQLITE_FTS_TABLE
+from bot.store.search import (
+    POSTGRES_NAMES_BY_ID_INDEX,
+    POSTGRES_TRIGRAM_INDEXES,
+    SQLITE_FTS_TABLE,
+)
 
 # FTS5 keeps its data in shadow tables named after the virtual table.
 _SQLITE_FTS_TABLES = frozenset(
@@ -85,7 +89,7 @@ def include_object(
     if type_ == "table" and name is not None:
         return name not in _SQLITE_FTS_TABLES
     if type_ == "index":
-        return name not in POSTGRES_TRIGRAM_INDEXES
+        return name not in (*POSTGRES_TRIGRAM_INDEXES, POSTGRES_NAMES_BY_ID_INDEX)
     return True
 
 

@@ -57,6 +57,11 @@ def variants(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def is_pair(word: str) -> bool:
+    """Whether ``word`` is a character pair of an unspaced script (or one such character)."""
+    return bool(word) and _is_pair_script(word[0])
+
+
 def _split_scripts(token: str) -> Iterable[str]:
     """A token's runs of spaced scripts as they are; runs of unspaced ones as pairs."""
     start = 0

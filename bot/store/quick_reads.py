@@ -4,11 +4,8 @@ A chat message makes a few indexed lookups on its hot path (the account's row, i
 recent changes, the conversation state). SQLite answers one in about 20 µs; run
 through SQLAlchemy (a pooled connection checked out and in, an execution context,
 a result object) the same lookup costs about 150 µs, several times the query. So
-each statement is prepared once, with SQLAlchemy's own compiler and type processors,
-into its SQL text, the order of its parameters and the converter of each column; a
-run then only binds, executes on a connection this object holds, converts and wraps
-each row in a named tuple (attribute, index and ``_mapping`` access, as SQLAlchemy's
-rows give).
+each statement is prepared once (:mod:`bot.store.prepared`) and run on a connection
+this object holds.
 
 The statement must be a SELECT; the run keeps to :class:`~bot.store.sqlite_driver.
 StepBudget`, so a read that turns out slow is interrupted, having changed nothing.
@@ -22,19 +19,16 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import URL, Engine, Select, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.store import sqlite_driver
+from bot.store.prepared import PreparedCache
 from bot.store.sqlite_driver import StepBudget
 
 PREPARED_LIMIT = 256  # statements kept prepared; the hot path's are built once and reused
@@ -43,102 +37,6 @@ PREPARED_LIMIT = 256  # statements kept prepared; the hot path's are built once 
 # the cache holds) saved about a tenth of a chat message's time. Not on Windows, which
 # cannot shorten a mapped file (a checkpoint or VACUUM elsewhere would fail).
 MMAP_BYTES = 0 if sys.platform == "win32" else 256 << 20
-
-Converter = Callable[[Any], Any] | None
-
-
-_REQUIRED = object()  # a parameter the caller must give: it has no value of its own
-
-
-@dataclass(frozen=True, slots=True)
-class _Parameter:
-    """One ``?`` of the SQL: looked up by ``key`` (or ``name``), as SQLAlchemy binds it."""
-
-    key: str  # the name the caller gives it by
-    name: str  # its name in the compiled statement
-    default: Any  # its own value (a LIMIT, say), or _REQUIRED
-    bind: Converter
-
-    def value(self, given: Mapping[str, Any]) -> Any:
-        if self.key in given:
-            value = given[self.key]
-        elif self.name in given:
-            value = given[self.name]
-        elif self.default is _REQUIRED:
-            raise KeyError(f"a value is required for the parameter {self.key!r}")
-        else:
-            value = self.default
-        return value if self.bind is None else self.bind(value)
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    sql: str
-    parameters: tuple[_Parameter, ...]  # in the order of the SQL's ``?``
-    converters: tuple[Converter, ...]  # for each column, as SQLAlchemy would read it
-    row: type[tuple[Any, ...]]
-
-    def values(self, given: Mapping[str, Any] | None) -> list[Any]:
-        given = given or {}
-        return [parameter.value(given) for parameter in self.parameters]
-
-    def rows(self, fetched: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        converters = self.converters
-        if not any(converters):
-            return [self.row._make(row) for row in fetched]  # type: ignore[attr-defined]
-        return [
-            self.row._make(  # type: ignore[attr-defined]
-                value if convert is None else convert(value)
-                for convert, value in zip(converters, row, strict=True)
-            )
-            for row in fetched
-        ]
-
-
-def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared | None:
-    """``statement`` ready to run on a plain sqlite3 connection, or None if it needs what
-    only SQLAlchemy's execution does (parameters expanded at run time, say)."""
-    compiled = statement.compile(dialect=dialect)
-    if not isinstance(compiled, SQLCompiler) or compiled.post_compile_params:
-        return None
-    if not compiled.positional or compiled.positiontup is None:
-        return None
-    parameters = []
-    for name in compiled.positiontup:
-        bind = compiled.binds[name]
-        if bind.callable is not None:
-            return None  # a value computed at run time: SQLAlchemy's to compute
-        parameters.append(
-            _Parameter(
-                bind.key,
-                name,
-                _REQUIRED if bind.required else bind.value,
-                bind.type.dialect_impl(dialect).bind_processor(dialect),
-            )
-        )
-    columns = list(statement.selected_columns)
-    keys = list(statement.selected_columns.keys())
-    if len(set(keys)) != len(keys) or not all(key.isidentifier() for key in keys):
-        return None  # a named tuple could not name them as SQLAlchemy's rows do
-    converters = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-    )
-    return _Prepared(compiled.string, tuple(parameters), converters, _row_type(keys))
-
-
-def _row_type(keys: list[str]) -> type[tuple[Any, ...]]:
-    """A named tuple of ``keys`` that also offers SQLAlchemy's ``row._mapping``."""
-    fields = namedtuple("QuickRow", keys)  # type: ignore[misc]
-
-    class QuickRow(fields):
-        __slots__ = ()
-
-        @property
-        def _mapping(self) -> dict[str, Any]:
-            return dict(zip(self._fields, self, strict=True))
-
-    return QuickRow
-
 
 class QuickReads:
     """Quick reads of one SQLite file, on the calling thread (see the module's docstring).
@@ -163,7 +61,7 @@ class QuickReads:
         event.listen(self._engine, "connect", configure)
         for name, function in listeners:
             event.listen(self._engine, name, function)
-        self._prepared: dict[Select[Any], _Prepared | None] = {}
+        self._prepared = PreparedCache(self._engine.dialect, PREPARED_LIMIT)
         # One connection held for the first thread that reads (the event loop's):
         # quick reads there never overlap, and no transaction is ever left open on it.
         self._owner: int | None = None
@@ -176,7 +74,7 @@ class QuickReads:
         the caller should run it the ordinary way (see the module's docstring)."""
         if not isinstance(statement, Select):
             raise TypeError(f"a quick read is a SELECT, not {type(statement).__name__}")
-        prepared = self._prepared_for(statement)
+        prepared = self._prepared.get(statement)
         connection = self._connection()
         if prepared is None or connection is None:
             return self._through_sqlalchemy(statement, parameters)
@@ -196,16 +94,6 @@ class QuickReads:
         finally:
             connection.set_progress_handler(None, 0)
         return prepared.rows(fetched)
-
-    def _prepared_for(self, statement: Select[Any]) -> _Prepared | None:
-        try:
-            return self._prepared[statement]
-        except KeyError:
-            pass
-        if len(self._prepared) >= PREPARED_LIMIT:
-            self._prepared.clear()  # statements built per call: not worth keeping
-        prepared = self._prepared[statement] = _prepare(statement, self._engine.dialect)
-        return prepared
 
     def _connection(self) -> sqlite3.Connection | None:
         """The held sqlite3 connection, for its owner thread only."""

@@ -244,8 +244,9 @@ class StepBudget:
     own before it is interrupted.
     """
 
-    def __init__(self) -> None:
-        steps = QUICK_READ_STEPS  # read now: tests lower it
+    def __init__(self, steps: int | None = None) -> None:
+        if steps is None:
+            steps = QUICK_READ_STEPS  # read now: tests lower it
         self.grain = max(1, min(STEP_GRAIN, steps // 2))
         self.calls_left = max(1, steps // self.grain)
         self.spent = False
@@ -274,17 +275,20 @@ class Connection(aiosqlite.Connection):
         quick, self.quick_read_next = self.quick_read_next, False
         return quick
 
-    def run_quickly(self, function: Callable[..., T], *args: Any) -> T | None:
+    def run_quickly(
+        self, function: Callable[..., T], *args: Any, steps: int | None = None
+    ) -> T | None:
         """``function(*args)`` here on the loop's thread, or None when it should take the
         trip instead: the thread is busy for this connection, or the statement ran over
-        :data:`QUICK_READ_STEPS` (and was interrupted, having changed nothing)."""
+        ``steps`` (:data:`QUICK_READ_STEPS` unless given; it was interrupted, having
+        changed nothing)."""
         if not self._in_use.acquire(blocking=False):
             return None
         try:
             connection = self._connection
             if connection is None:
                 return None  # closed: the trip reports it
-            budget = StepBudget()
+            budget = StepBudget(steps)
             budget.install(connection)
             try:
                 return function(*args)
@@ -315,11 +319,13 @@ class Connection(aiosqlite.Connection):
     async def cursor(self) -> aiosqlite.Cursor:
         return Cursor(self)
 
-    async def read(self, function: Callable[[sqlite3.Connection], T]) -> T:
+    async def read(
+        self, function: Callable[[sqlite3.Connection], T], *, steps: int | None = None
+    ) -> T:
         """``function(sqlite3 connection)``: a few quick reads together, on the loop's
-        thread when :meth:`run_quickly` can, otherwise in one trip to the connection's
-        thread instead of one trip each."""
-        done = self.run_quickly(function, self._conn)
+        thread when :meth:`run_quickly` can (within ``steps``), otherwise in one trip to
+        the connection's thread instead of one trip each."""
+        done = self.run_quickly(function, self._conn, steps=steps)
         return done if done is not None else await self._execute(function, self._conn)
 
     async def commit(self) -> None:

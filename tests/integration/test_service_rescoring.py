@@ -201,3 +201,33 @@ async def test_an_activation_on_sqlite_checkpoints_the_wal_rarely_not_after_each
         connections = [await stack.enter_async_context(database.connection()) for _ in range(5)]
         after = [await c.scalar(text("PRAGMA wal_autocheckpoint")) for c in connections]
     assert after == [1000] * 5
+
+
+async def test_an_activation_dates_a_tier_from_now_only_where_the_tier_moved(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    clock = FakeClock()
+    service = service_for(database, clock)
+    apex = await _create(service, team, A_FACTS)  # A to B under STRICTER
+    acme = await _create(service, team, B_FACTS)  # stays B, its score unchanged
+    chosen = await _create(service, team, C_FACTS)  # stays C
+    async with database.session() as session:
+        since = {
+            row.id: row.tier_since
+            for row in await session.execute(select(Account.id, Account.tier_since))
+        }
+    clock.advance(days=3)
+
+    await service.activate_model(Actor.cli(), STRICTER, "stricter.yaml")
+
+    async with database.session() as session:
+        rows = {
+            row.id: row
+            for row in await session.execute(
+                select(Account.id, Account.tier, Account.tier_since, Account.updated_at)
+            )
+        }
+    assert rows[apex].tier == "B"
+    assert rows[apex].tier_since == clock.now()
+    for unmoved in (acme, chosen):
+        assert rows[unmoved].tier_since == since[unmoved]

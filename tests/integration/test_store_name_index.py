@@ -13,11 +13,14 @@ from typer.testing import CliRunner
 from bot.cli.main import app as main_app
 from bot.service import Actor, TieringService
 from bot.service.import_checks import ImportRow
-from bot.store import migrate
+from bot.store import migrate, search
 from bot.store.db import Database
 from bot.store.name_index import rebuild_of
+from bot.store.reads import ConnectionReader
 from bot.store.search import candidate_ids
+from bot.store.search_plan import normalise
 from bot.store.tables import Account, NameVocabulary, NameWord
+from bot.store.word_search import run_steps_on, word_search
 from bot.testing.builders import A_FACTS, add_team, service_for
 from bot.testing.databases import sqlite_url
 
@@ -42,7 +45,21 @@ async def _add(database: Database, *names: str) -> list[int]:
 
 async def _search(database: Database, typed: str, limit: int = 3) -> list[int]:
     async with database.engine.connect() as connection:
-        return await candidate_ids(connection, typed, limit)
+        return await candidate_ids(ConnectionReader(connection), typed, limit)
+
+
+async def _best_by_words(database: Database, typed: str) -> set[int]:
+    """The accounts the word index alone rates best for ``typed`` (the substring index,
+    which a whole search may also ask, finds most things in a small book too)."""
+    needle = normalise(typed)
+    postgres = database.dialect == "postgresql"
+    async with database.engine.connect() as connection:
+        found = await run_steps_on(
+            ConnectionReader(connection), word_search(typed, needle, 3, postgres, words_too=True)
+        )
+    assert found.complete, typed
+    best = max(found.scores.values())
+    return {account_id for account_id, score in found.scores.items() if score == best}
 
 
 async def test_accounts_saved_through_the_orm_are_indexed_by_their_words(
@@ -174,3 +191,52 @@ async def test_two_words_typed_without_the_space_between_find_the_account(
     (meant,) = await _add(database, "Zentrix Logistics")
 
     assert (await _search(database, "zentrixlogistics"))[0] == meant
+
+
+async def test_a_legal_form_typed_onto_the_name_finds_the_account(database: Database) -> None:
+    await _add(database, *(f"Brizel {n:03d} Foods" for n in range(5)))
+    (meant,) = await _add(database, "Brizel Co")
+
+    assert (await _search(database, "BrizelCo"))[0] == meant
+    assert await _best_by_words(database, "BrizelCo") == {meant}
+
+
+async def test_a_doubled_chinese_character_still_finds_the_name_by_its_other_pairs(
+    database: Database,
+) -> None:
+    # The typo makes a pair ("宇宇") that other names have; the name meant has every
+    # other pair of what was typed.
+    await _add(database, *(f"宇宇{trade}集团" for trade in ("贸易", "零售", "能源", "物流")))
+    await _add(database, *(f"恒和{n}医疗" for n in "天地人和"))
+    (meant,) = await _add(database, "恒和华宇医疗")
+
+    assert (await _search(database, "恒和华宇宇医疗"))[0] == meant
+    assert await _best_by_words(database, "恒和华宇宇医疗") == {meant}
+
+
+async def test_a_typo_that_makes_the_rarest_word_a_wrong_one_still_finds_the_name(
+    database: Database,
+) -> None:
+    # "las" names two accounts, "naiclal" more: the rarest typed word is not the one
+    # meant, so the pool has the accounts of both words, those with a word as typed first.
+    await _add(database, "Las Vegas Foods", "Lasso Media")
+    await _add(database, *(f"Naiclal {n:03d} Systems" for n in range(20)))
+    (meant,) = await _add(database, "Naiclal Labs")
+
+    assert meant in await _search(database, "Naiclal Las", limit=5)
+    assert meant in await _best_by_words(database, "Naiclal Las")
+
+
+async def test_a_word_search_too_long_for_the_loop_thread_runs_again_whole_on_sqlite(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL reads have no step budget")
+    await _add(database, *(f"Foods Holdings Inc {n:03d}" for n in range(300)))
+    (kovira,) = await _add(database, "Kovira Foods Holdings Inc")
+    expected = await _search(database, "kovria foods")
+
+    monkeypatch.setattr(search, "WORD_SEARCH_STEPS", 50)  # spent within the search
+
+    assert await _search(database, "kovria foods") == expected
+    assert expected[0] == kovira

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text as sql_text
 
 from bot.store.db import Database
+from bot.store.reads import ConnectionReader
 from bot.store.search import SQLITE_FTS_TABLE, candidate_ids, tidy_name_index
 from bot.store.tables import Account
 
@@ -31,7 +32,7 @@ async def accounts(database: Database) -> dict[str, int]:
 
 async def _search(database: Database, text: str, limit: int = 3) -> list[int]:
     async with database.session() as session:
-        return await candidate_ids(await session.connection(), text, limit)
+        return await candidate_ids(ConnectionReader(await session.connection()), text, limit)
 
 
 async def test_a_partial_company_name_finds_the_account(
