@@ -385,7 +385,9 @@ async def add_moves(
         )
         for m in moves
     ]
-    if not notify:
+    # Alerts go to owners and to the channels routed to; with neither there is nobody
+    # to tell, and no change's id to carry.
+    if not notify or not (ctx.alert_routes or any(m.owner_id is not None for m in moves)):
         await insert_many(session, _CHANGES, _CHANGE_COLUMNS, rows)
         return
     # Alerts carry the change's id, so these rows come back with theirs.

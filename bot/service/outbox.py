@@ -49,7 +49,8 @@ async def queue_alerts(
 ) -> None:
     if not alerts:
         return
-    owners = await _owner_recipients(session, sorted({a.owner_id for a in alerts if a.owner_id}))
+    owner_ids = sorted({a.owner_id for a in alerts if a.owner_id})
+    owners = await _owner_recipients(session, owner_ids) if owner_ids else {}
     session.add_all(
         _message(alert, recipient, model, now)
         for alert in alerts

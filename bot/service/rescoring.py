@@ -61,7 +61,7 @@ from bot.store.enums import ScoreCause
 from bot.store.tables import Account
 from scoring import BulkScores, CompiledModel, score_columns
 
-BATCH = 5_000
+BATCH = 10_000
 # SQLite reads a value out of JSON as JSON (the ``->`` operator) from version 3.38.
 _SQLITE_ARROW = sqlite3.sqlite_version_info >= (3, 38)
 _ACCOUNTS = cast(Table, Account.__table__)
