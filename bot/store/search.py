@@ -279,10 +279,12 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-# What a name search reads on PostgreSQL, besides the accounts' primary key.
-POSTGRES_SEARCHED_INDEXES = (
+# What a name search reads on PostgreSQL, besides the accounts' primary key: indexes,
+# and the one table whose rows it reads (the vocabulary's account counts).
+POSTGRES_SEARCHED_RELATIONS = (
     "pk_name_word_variants",
     "pk_name_vocabulary",
+    "name_vocabulary",
     "pk_name_words",
     POSTGRES_NAMES_BY_ID_INDEX,
     "uq_accounts_external_id",
@@ -299,7 +301,7 @@ async def warm_name_index(connection: AsyncConnection) -> bool:
     installed = "SELECT 1 FROM pg_extension WHERE extname = 'pg_prewarm'"
     if (await connection.execute(sql_text(installed))).first() is None:
         return False
-    for index in POSTGRES_SEARCHED_INDEXES:
+    for index in POSTGRES_SEARCHED_RELATIONS:
         await connection.execute(
             sql_text("SELECT pg_prewarm(CAST(:index AS regclass), 'read')"), {"index": index}
         )

@@ -30,7 +30,7 @@ from bot.store.reads import Reader
 from bot.store.word_search_sql import LISTS, POSTGRES, SQLITE, Statements
 
 # Accounts read per search at most: enough to rank every account sharing a rare word.
-POOL = 100
+POOL = 60
 # The rarest typed words are read together while they name at most this many accounts
 # between them; a list is read this far at most.
 SCAN = 1_000
