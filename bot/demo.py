@@ -5,7 +5,8 @@ and eight weeks of history: facts were updated week by week, so tiers moved, rev
 were done and the movers and digest have something to show. Everything is written
 through the use-cases, so the audit log and tier history are as real as in production:
 the book arrives by the bulk import eight weeks ago (as from a CRM export, in one
-transaction), then changes week by week through ``update_facts`` and ``mark_reviewed``.
+transaction), then changes week by week through ``update_facts`` and ``mark_reviewed``,
+and is re-graded as its last order dates age (``regrade``).
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ async def ensure_demo_data(app: App, *, console_person: str, seed: int = 7) -> i
     for _ in range(WEEKS):
         clock.advance(days=7)
         await _week_of_updates(service, model, ids, rng)
+        # As the daily pass would have: last orders grew older over the week.
+        await service.regrade(Actor.system())
     return len(ids)
 
 

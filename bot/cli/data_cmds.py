@@ -37,6 +37,7 @@ def register(app: typer.Typer, model_app: typer.Typer, bench_app: typer.Typer) -
     app.command("export")(export_command)
     model_app.command("preview")(preview_command)
     model_app.command("activate")(activate_command)
+    model_app.command("regrade")(regrade_command)
     bench_app.command("store")(bench_store_command)
 
 
@@ -285,6 +286,25 @@ def activate_command(
         )
 
     console.print(with_app_reported(work, headline))
+
+
+def regrade_command() -> None:
+    """Score every account as of today: dated facts such as a last order date age.
+
+    `tierbot run` does this once a day; tier changes are recorded and announced.
+    """
+
+    async def work(app: App) -> str:
+        with progress_bar(console) as progress:
+            tally = await app.service.regrade(Actor.cli(), progress=_phase(progress, "re-grading"))
+        if not tally.accounts:
+            return "nothing to re-grade: the active model reads no dates, or there are no accounts"
+        return (
+            f"re-graded {tally.accounts:,} accounts as of today: {tally.rescored:,} scores moved, "
+            f"{tally.changed:,} changed tier ({tally.up:,} up, {tally.down:,} down)"
+        )
+
+    console.print(with_app_reported(work, "could not re-grade"))
 
 
 # -- benchmark -----------------------------------------------------------------------------

@@ -49,7 +49,11 @@ async def summary(session: AsyncSession, account: Account) -> AccountSummary:
     return convert.account_summary(account, owner)
 
 
-async def find(ctx: ServiceContext, text: str, limit: int = 5) -> list[AccountMatch]:
+async def find(
+    ctx: ServiceContext, text: str, limit: int = 5, at_least: float = 0.0
+) -> list[AccountMatch]:
+    """Up to ``limit`` accounts ``text`` may mean, the most similar first, those less
+    similar than ``at_least`` (0-100) left out."""
     wanted = max(limit * _CANDIDATE_FACTOR, _MIN_CANDIDATES)
 
     async def search(reader: Reader) -> tuple[list[int], Sequence[Any]]:
@@ -62,6 +66,7 @@ async def find(ctx: ServiceContext, text: str, limit: int = 5) -> list[AccountMa
 
     ids, rows = await ctx.database.reading(search)
     matches = [AccountMatch(convert.summary_of_row(row), similarity(text, row)) for row in rows]
+    matches = [match for match in matches if match.similarity >= at_least]
     order = {account_id: rank for rank, account_id in enumerate(ids)}
     matches.sort(key=lambda m: (-m.similarity, order[m.account.id]))
     return matches[:limit]

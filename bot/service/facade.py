@@ -28,6 +28,7 @@ from bot.service import (
     models,
     overrides,
     people,
+    regrading,
     search_index,
     undo,
     updates,
@@ -38,6 +39,7 @@ from bot.service.context import ServiceContext
 from bot.service.import_checks import ImportRow
 from bot.service.people import KEEP, Kept
 from bot.service.registry import CompiledModels, ModelRegistry
+from bot.service.rescoring import Tally
 from bot.service.views import (
     AccountExport,
     AccountMatch,
@@ -106,10 +108,21 @@ class TieringService:
     ) -> ActivationReport:
         return await models.activate_model(self._ctx, actor, text, source, progress)
 
+    async def regrade(
+        self, actor: Actor, *, progress: Callable[[int, int], None] | None = None
+    ) -> Tally:
+        """Score every account as of today: dated facts age (see :mod:`regrading`)."""
+        return await regrading.regrade(self._ctx, actor, progress)
+
+    async def regrade_once_today(self, worker_id: str) -> Tally | None:
+        """:meth:`regrade` unless a process already did today; None then."""
+        return await regrading.regrade_once_today(self._ctx, worker_id)
+
     # -- finding and showing accounts ------------------------------------------------------
 
     async def find_accounts(self, text: str, limit: int = 5) -> list[AccountMatch]:
-        return await accounts.find(self._ctx, text, limit)
+        """Accounts ``text`` may mean, best first; none too unlike it to suggest."""
+        return await accounts.find(self._ctx, text, limit, at_least=accounts.DID_YOU_MEAN)
 
     async def resolve_account(self, text: str) -> AccountSummary:
         return await accounts.resolve(self._ctx, text)

@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import audit, rescoring, search_index
@@ -16,7 +16,7 @@ from bot.service.context import ServiceContext, transaction
 from bot.service.errors import InvalidInput
 from bot.service.permissions import require_admin
 from bot.service.registry import ActiveModel, install
-from bot.service.rescoring import Tally, rescore_all
+from bot.service.rescoring import rescore_all
 from bot.service.views import ActivationReport, ModelInfo
 from bot.store.tables import Account, ModelVersion
 from scoring import CompiledModel, ImpactReport, ModelError, Problem, model_impact
@@ -103,7 +103,7 @@ async def activate_model(
     model = compile_text(ctx, text, source)
     started = time.perf_counter()
     active = await _activate(ctx, actor, model, text, source)
-    tally = await _rescore_all(ctx, actor, model, progress)
+    tally = await rescore_all(ctx, actor, model, progress)
     # Rewriting every row leaves PostgreSQL's name index a long queue to read per search
     # and the table full of dead row versions.
     await search_index.after_rewrite(ctx)
@@ -154,12 +154,3 @@ async def _refuse_stale_version(session: AsyncSession, model: CompiledModel, tex
     else:
         return
     raise InvalidInput("model", [Problem("version", f"{problem}; raise the version")])
-
-
-async def _rescore_all(
-    ctx: ServiceContext, actor: Actor, model: CompiledModel, progress: Progress | None
-) -> Tally:
-    async with ctx.database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(Account)) or 0
-    report = None if progress is None else lambda done: progress(min(done, total), total)
-    return await rescore_all(ctx, actor, model, report)

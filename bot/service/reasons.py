@@ -40,7 +40,7 @@ def _moves(model: CompiledModel, old: ScoreResult | None, new: ScoreResult) -> I
         before = _criterion_points(old, criterion.id)
         gain = (criterion.points - before) * weights[criterion.sub_score]
         field = model.fields[criterion.field]
-        yield _Move(f"{criterion.label}: {_value(field, criterion)} ({gain:+.1f})", gain)
+        yield _Move(f"{criterion.label}: {value_text(field, criterion)} ({gain:+.1f})", gain)
     old_adjustments = {a.id: a.points for a in old.adjustments} if old else {}
     for adjustment in new.adjustments:
         gain = adjustment.points - old_adjustments.pop(adjustment.id, 0.0)
@@ -60,7 +60,8 @@ def _total_points_per_point(model: CompiledModel) -> dict[str, float]:
     return {s.name: 100.0 * s.weight / (weights * s.max_points) for s in model.sub_scores}
 
 
-def _value(field: FieldDef, criterion: CriterionResult) -> str:
+def value_text(field: FieldDef, criterion: CriterionResult) -> str:
+    """A criterion's fact as a short English text: a date as ISO, a number with its unit."""
     value = criterion.value
     if value is None or (criterion.missing and field.default is None):
         return "unknown"

@@ -1,4 +1,5 @@
-"""Rescoring every account after a model activation, one batch per transaction.
+"""Rescoring every account, one batch per transaction: after a model activation, and
+when time passing moved dated facts into other bands (:mod:`bot.service.regrading`).
 
 A batch is read with one query, decoded into columns without a parse per value, scored
 with ``score_columns``, and written back with one statement per table, so each account
@@ -74,7 +75,39 @@ _READ = ("id", "version", "score", "scored_tier", "tier", "override_tier")
 # Core statements bypass the ORM's version check, so they bump the version themselves.
 _NEXT_VERSION = ("version = version + 1",)
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]
+# Why a moved account's tier moved: given the model, the account's stored facts (as read
+# for scoring), its score before and after.
+Reasons = Callable[[CompiledModel, Mapping[str, Any], float | None, float], list[str]]
+
+
+def _model_changed(
+    model: CompiledModel, facts: Mapping[str, Any], old: float | None, new: float
+) -> list[str]:
+    before = f"{old:.1f}" if old is not None else "none"
+    return [
+        f"Scoring model changed to {model.name} v{model.version}",
+        f"Score {before} -> {new:.1f}",
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """What a pass over the accounts is for.
+
+    ``every_account``: every account gets a new version and the model's name, moved or
+    not, and accounts scored by any model are read (an activation: a save that loaded
+    an account before its batch was written must fail its version check). Otherwise
+    only accounts last scored by the pass's model are read, and only those that moved
+    are written: an activation under way rescores the others with its own model.
+    """
+
+    cause: ScoreCause
+    every_account: bool
+    reasons: Reasons
+
+
+ACTIVATION = Purpose(ScoreCause.MODEL_CHANGE, every_account=True, reasons=_model_changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +116,7 @@ class Tally:
     changed: int = 0  # the model tier changed
     up: int = 0
     down: int = 0
+    rescored: int = 0  # the score or the model tier changed: written with history
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(
@@ -90,6 +124,7 @@ class Tally:
             self.changed + other.changed,
             self.up + other.up,
             self.down + other.down,
+            self.rescored + other.rescored,
         )
 
 
@@ -128,28 +163,55 @@ class _Batch:
 
 
 async def rescore_all(
-    ctx: ServiceContext, actor: Actor, model: CompiledModel, progress: Progress | None = None
+    ctx: ServiceContext,
+    actor: Actor,
+    model: CompiledModel,
+    progress: Progress | None = None,
+    purpose: Purpose = ACTIVATION,
 ) -> Tally:
-    """Rescore every account with ``model``; ``progress`` hears the accounts done so far.
+    """Rescore every account with ``model``; ``progress`` hears (accounts done, of all).
 
-    Every account gets a new version (and the model's name), so a save that loaded one
-    before its batch was written fails its version check and runs again with the new
-    model. Only accounts whose score or tier moved get new scores and history.
+    As an activation (see :class:`Purpose`), every account gets a new version (and the
+    model's name), so a save that loaded one before its batch was written fails its
+    version check and runs again with the new model. Only accounts whose score or tier
+    moved get new scores and history.
     """
     tally = Tally()
+    pass_ = _Pass(model, purpose)
+    total = 0 if progress is None else await _count(ctx)
     async with _writer(ctx) as sessions:
-        reading = asyncio.ensure_future(_read(ctx, model, after=0))
+        reading = asyncio.ensure_future(_read(ctx, pass_, after=0))
         try:
             while (batch := await reading) is not None:
-                reading = asyncio.ensure_future(_read(ctx, model, after=batch.last))
-                tally = tally + await _write_batch(sessions, ctx, actor, model, batch)
+                reading = asyncio.ensure_future(_read(ctx, pass_, after=batch.last))
+                tally = tally + await _write_batch(sessions, ctx, actor, pass_, batch)
                 if progress is not None:
-                    progress(tally.accounts)
+                    progress(min(tally.accounts, total), total)
         finally:
             # After a failed write the read under way ends before the error goes on, so
             # no connection goes back to the pool in the middle of a query.
             await asyncio.gather(reading, return_exceptions=True)
     return tally
+
+
+async def _count(ctx: ServiceContext) -> int:
+    async with ctx.database.connection() as connection:
+        return await connection.scalar(select(func.count()).select_from(_ACCOUNTS)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    model: CompiledModel
+    purpose: Purpose
+
+    def accounts(self, which: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The accounts of ``which`` this pass reads (see :class:`Purpose`)."""
+        if self.purpose.every_account:
+            return which
+        scored_by = (_ACCOUNTS.c.model_name == self.model.name) & (
+            _ACCOUNTS.c.model_version == self.model.version
+        )
+        return which & scored_by
 
 
 # WAL pages between checkpoints during a pass on SQLite: 256 MiB of 4 KiB pages.
@@ -186,16 +248,17 @@ async def _writer(ctx: ServiceContext) -> AsyncIterator[Callable[[], AsyncSessio
                 await connection.commit()
 
 
-async def _read(ctx: ServiceContext, model: CompiledModel, after: int) -> _Batch | None:
+async def _read(ctx: ServiceContext, pass_: _Pass, after: int) -> _Batch | None:
     """The next batch after id ``after``, scored; None when there are no more accounts.
 
     Decoding and scoring a batch keep the CPU for tens of milliseconds: in a thread of
     their own, the event loop meanwhile hands each statement of the batch being written
     its result at once, instead of after the scoring (which cost a tenth of a pass).
     """
+    model = pass_.model
     async with ctx.database.connection() as connection:
         dialect = connection.dialect.name
-        query = _stored_query(dialect, model, _ACCOUNTS.c.id > after, limit=BATCH)
+        query = _stored_query(dialect, model, pass_.accounts(_ACCOUNTS.c.id > after), limit=BATCH)
         document = await connection.scalar(query)
     return await asyncio.to_thread(
         lambda: _scored(ctx, model, after, _stored_of(dialect, model, document))
@@ -206,32 +269,35 @@ async def _write_batch(
     sessions: Callable[[], AsyncSession],
     ctx: ServiceContext,
     actor: Actor,
-    model: CompiledModel,
+    pass_: _Pass,
     read: _Batch,
 ) -> Tally:
     """Write the batch ``read`` in one transaction, as it is once its rows are locked.
 
     The rows are locked before they are checked: PostgreSQL by SELECT ... FOR UPDATE,
     SQLite by taking its write lock with an UPDATE of no rows first. Each row is then
-    written once: the moved ones with their new scores, the rest by one statement.
+    written once: the moved ones with their new scores, the rest (in an activation) by
+    one statement.
     """
     async with sessions() as session:
         await lock_for_writing(session)
-        batch = await _as_locked(session, ctx, model, read)
+        batch = await _as_locked(session, ctx, pass_, read)
         if batch is None:
             return Tally()
-        await _write_moved(session, ctx, actor, model, batch)
-        await _stamp_the_rest(session, ctx, model, batch)
+        await _write_moved(session, ctx, actor, pass_, batch)
+        if pass_.purpose.every_account:
+            await _stamp_the_rest(session, ctx, pass_.model, batch)
         await session.commit()
-    return _tally(model, batch)
+    return _tally(pass_.model, batch)
 
 
 async def _as_locked(
-    session: AsyncSession, ctx: ServiceContext, model: CompiledModel, read: _Batch
+    session: AsyncSession, ctx: ServiceContext, pass_: _Pass, read: _Batch
 ) -> _Batch | None:
     """``read`` if no account of its id range changed since it was read, else the range
     read and scored again (None when none of its accounts is left)."""
-    in_range = _ID.between(read.after + 1, read.last)
+    model = pass_.model
+    in_range = pass_.accounts(_ID.between(read.after + 1, read.last))
     # FOR UPDATE locks the rows on PostgreSQL; SQLite holds its write lock already.
     locked = select(_ID, _ACCOUNTS.c.version).where(in_range).with_for_update().subquery()
     connection = await session.connection()
@@ -366,19 +432,19 @@ def _picked(values: Sequence[Any], chosen: list[int]) -> list[Any]:
 
 
 async def _write_moved(
-    session: AsyncSession, ctx: ServiceContext, actor: Actor, model: CompiledModel, batch: _Batch
+    session: AsyncSession, ctx: ServiceContext, actor: Actor, pass_: _Pass, batch: _Batch
 ) -> None:
     if not batch.moved:
         return
-    now, stored = ctx.clock.now(), batch.stored
+    now, stored, model = ctx.clock.now(), batch.stored, pass_.model
     shown = [i for i in batch.moved if batch.tiers[i] != stored.tier[i]]
-    moves = await _moves(session, batch, shown, model)
+    moves = await _moves(session, batch, shown, pass_)
     saved = batch.saved | {"updated_at": [now] * len(batch.moved)}
     # A tier that moves is "since now": in the same statement, which costs nothing where
     # one statement more per batch waited its turn behind the scoring of the next batch.
     since = StampWhenChanged("tier_since", "tier", now)
     await update_columns(session, _ACCOUNTS, "id", saved, also=_NEXT_VERSION, stamp=since)
-    cause = ScoreCause.MODEL_CHANGE
+    cause = pass_.purpose.cause
     await copy_to_history(session, _ids(batch, batch.moved), model, cause, now)
     await add_moves(session, ctx, actor, model, moves, cause=cause, notify=True)
 
@@ -415,7 +481,7 @@ def _ids(batch: _Batch, chosen: list[int]) -> ColumnElement[bool]:
 
 
 async def _moves(
-    session: AsyncSession, batch: _Batch, shown: list[int], model: CompiledModel
+    session: AsyncSession, batch: _Batch, shown: list[int], pass_: _Pass
 ) -> list[Move]:
     """The tier moves of the accounts ``shown`` (read before they are written): their
     names and owners for the alerts, and their scores as stored, to the last digit."""
@@ -427,7 +493,7 @@ async def _moves(
     moves = []
     for i in shown:
         row, total = held[batch.stored.id[i]], float(batch.scores.total[i])
-        old = f"{row.score:.1f}" if row.score is not None else "none"
+        facts = {name: values[i] for name, values in batch.stored.facts.items()}
         moves.append(
             Move(
                 account_id=row.id,
@@ -437,10 +503,7 @@ async def _moves(
                 new_tier=batch.tiers[i],
                 old_score=row.score,
                 new_score=total,
-                reasons=[
-                    f"Scoring model changed to {model.name} v{model.version}",
-                    f"Score {old} -> {total:.1f}",
-                ],
+                reasons=pass_.purpose.reasons(pass_.model, facts, row.score, total),
             )
         )
     return moves
@@ -454,4 +517,4 @@ def _tally(model: CompiledModel, batch: _Batch) -> Tally:
     ]
     up = sum(1 for old, new in ranks if old is not None and new is not None and new < old)
     down = sum(1 for old, new in ranks if old is not None and new is not None and new > old)
-    return Tally(len(batch), len(ranks), up, down)
+    return Tally(len(batch), len(ranks), up, down, len(batch.moved))

@@ -28,6 +28,7 @@ class ScoreCause(StrEnum):
     EXPIRY = "expiry"
     UNDO = "undo"
     DEMO = "demo"
+    AGING = "aging"  # time passed: a dated fact (a last order date) moved into another band
 
 
 class Role(StrEnum):

@@ -1,4 +1,5 @@
-"""A manager's `digest` in chat is the real weekly digest; housekeeping ends overrides."""
+"""A manager's `digest` in chat is the real weekly digest; housekeeping ends overrides and
+re-grades accounts as their last orders age."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from bot.conversation.messages import ChatKind, IncomingMessage, Platform
 from bot.maintenance import maintain_once
+from bot.rendering.plain import render_plain
 from bot.service.actor import Actor
 from bot.testing.scenario import scenario
 
@@ -49,3 +51,23 @@ async def test_housekeeping_ends_an_override_once_it_has_expired(tmp_path: Path)
         after = (await world.app.service.card(account)).account
         assert after.tier == after.scored_tier != "A"
         assert after.override_tier is None
+
+
+async def test_housekeeping_regrades_an_account_once_a_day_as_its_last_order_ages(
+    tmp_path: Path,
+) -> None:
+    async with scenario(tmp_path) as world:
+        chat = world.app.conversation
+        await chat.handle(
+            said_by("ann", "set acme corporation last_order_date=2026-02-20 revenue_growth=20%")
+        )
+        await maintain_once(world.app, "replica-1")  # 78.75: A today
+        world.clock.advance(days=380)  # the last order is over a year old: 70.75
+
+        await maintain_once(world.app, "replica-1")
+        await maintain_once(world.app, "replica-2")
+
+        [reply] = await chat.handle(said_by("ann", "history acme corporation"))
+        history = render_plain(reply).text
+        assert history.count("time passed") == 1
+        assert "A → B" in history

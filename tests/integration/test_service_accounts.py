@@ -33,6 +33,14 @@ async def test_a_typo_is_not_taken_as_a_match_but_offered_as_did_you_mean(
     assert caught.value.candidates[0].name == "Acme Corporation"
 
 
+async def test_a_search_lists_no_account_too_unlike_what_was_typed(
+    service: TieringService,
+) -> None:
+    # "Acme Corporation" shares the letters "co" (50 of 100): nobody typing this means it.
+    found = await service.find_accounts("trading co", limit=8)
+    assert [match.account.name for match in found] == ["Globex Trading"]
+
+
 async def test_exact_names_aliases_external_ids_and_chinese_names_resolve(
     service: TieringService,
 ) -> None:
