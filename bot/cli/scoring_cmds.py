@@ -1,17 +1,23 @@
-"""``tierbot score`` and ``tierbot model check``: the scoring core from the command line."""
+"""``tierbot score`` and ``tierbot model check``: the scoring core from the command line,
+and a stored account's card (``score --account``) through the service."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.output import console, fail, print_json, read_json_argument, user_errors
 from bot.model_files import DEFAULT_MODEL, open_model
 from scoring import CompiledModel, ScoreResult, WhatItTakes, score, validate_facts, what_it_takes
 from scoring.report import result_as_dict, what_it_takes_as_dict
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.service.views import Card
 
 model_app = typer.Typer(help="Check and inspect tier models.", no_args_is_help=True)
 
@@ -22,10 +28,25 @@ def register(app: typer.Typer) -> None:
 
 
 def score_command(
-    facts: Annotated[str, typer.Option("--facts", help="Facts as a JSON object, or @file.json.")],
+    facts: Annotated[
+        str | None, typer.Option("--facts", help="Facts as a JSON object, or @file.json.")
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            help="A stored account (name, alias or external id): its card, with --facts "
+            "changed and --model scoring it if given; nothing is saved.",
+        ),
+    ] = None,
     model: Annotated[
-        str, typer.Option("--model", help="Model file, or a shipped model name.")
-    ] = DEFAULT_MODEL,
+        str | None,
+        typer.Option(
+            "--model",
+            help="Model file, or a shipped model name [default: default, or the active "
+            "model with --account].",
+        ),
+    ] = None,
     previous_tier: Annotated[
         str | None, typer.Option("--previous-tier", help="Tier held so far (hysteresis).")
     ] = None,
@@ -38,30 +59,88 @@ def score_command(
     ] = False,
 ) -> None:
     """Score one account and print its tier card with reasons and what it takes."""
-    raw = read_json_argument(facts, "--facts")
-    if not isinstance(raw, dict):
+    if facts is None and account is None:
+        fail('give --facts \'{"cumulative_revenue": "1.2M"}\', or --account "Acme Health"')
+    raw = None if facts is None else read_json_argument(facts, "--facts")
+    if raw is not None and not isinstance(raw, dict):
         fail('--facts must be a JSON object, e.g. {"revenue": "1.2M", "credit": "good"}')
+    if account is not None:
+        if previous_tier is not None or today is not None:
+            fail("--previous-tier and --today are the account's own with --account")
+        _score_account(account, raw, model, locale, as_json)
+        return
     with user_errors(ValueError):
         day = date.fromisoformat(today) if today else date.today()
-        compiled = open_model(model)
+        compiled = open_model(model or DEFAULT_MODEL)
         if previous_tier is not None and compiled.tier(previous_tier) is None:
             fail(
                 f"--previous-tier {previous_tier!r} is not a tier of {compiled.name}: "
                 f"{', '.join(compiled.tier_names)}"
             )
-        checked = validate_facts(compiled, raw, today=day, source="--facts")
+        checked = validate_facts(compiled, raw or {}, today=day, source="--facts")
         known = {k: v for k, v in checked.items() if v is not None}
         result = score(compiled, known, previous_tier=previous_tier, today=day)
         plan = what_it_takes(compiled, known, result=result, today=day)
+    _print_scored(compiled, result, plan, locale, as_json)
+
+
+def _print_scored(
+    model: CompiledModel,
+    result: ScoreResult,
+    plan: WhatItTakes,
+    locale: str,
+    as_json: bool,
+    extra: dict[str, object] | None = None,
+) -> None:
     if as_json:
         print_json(
             {
+                **(extra or {}),
                 "result": result_as_dict(result, locale),
                 "what_it_takes": what_it_takes_as_dict(plan, locale),
             }
         )
     else:
-        _print_card(compiled, result, plan, locale)
+        _print_card(model, result, plan, locale)
+
+
+def _score_account(
+    text: str, raw: dict[str, object] | None, model: str | None, locale: str, as_json: bool
+) -> None:
+    """The stored account's card through the service, as a what-if when asked."""
+    from bot.cli.app_cmds import with_app
+    from bot.service.errors import AccountNotFound, AmbiguousAccount
+
+    with user_errors(ValueError):
+        compiled = open_model(model) if model is not None else None
+
+    async def work(app: App) -> Card:
+        try:
+            return await app.service.what_if(text, raw, model=compiled, locale=locale)
+        except (AccountNotFound, AmbiguousAccount) as error:
+            names = ", ".join(c.name for c in error.candidates)
+            fail(f"{error}" + (f"; did you mean: {names}?" if names else ""))
+
+    card = with_app(work)
+    stored, trying = card.account, raw is not None or model is not None
+    header: dict[str, object] = {
+        "account": {
+            "name": stored.name,
+            "external_id": stored.external_id,
+            "stored_tier": stored.tier,
+            "stored_score": stored.score,
+            "what_if": trying,
+        }
+    }
+    if not as_json:
+        held = stored.tier or "-"
+        if stored.score is not None:
+            held += f" {stored.score:.1f}"
+        console.print(
+            f"[bold]{escape(stored.name)}[/] {escape(stored.external_id or '')} · "
+            f"{'what if' if trying else 'as stored'} · stored: tier {held}"
+        )
+    _print_scored(card.model, card.result, card.plan, locale, as_json, header)
 
 
 def _print_card(model: CompiledModel, result: ScoreResult, plan: WhatItTakes, locale: str) -> None:
@@ -81,7 +160,7 @@ def _print_card(model: CompiledModel, result: ScoreResult, plan: WhatItTakes, lo
     for column in ("criterion", "fact", "points", "rule"):
         table.add_column(column)
     for c in result.criteria:
-        fact = "missing" if c.missing else str(c.value)
+        fact = "missing" if c.missing else _fact(c.value)
         table.add_row(c.label.get(locale), fact, f"{c.points:.1f}/{c.max_points:g}", c.rule)
     for a in result.adjustments:
         table.add_row(a.reason.get(locale), "", f"{a.points:+.1f}", a.condition)
@@ -104,6 +183,13 @@ def _print_card(model: CompiledModel, result: ScoreResult, plan: WhatItTakes, lo
         )
         for i, step in enumerate(book.next_steps, 1):
             console.print(f"  {i}. {step.get(locale)}")
+
+
+def _fact(value: object) -> str:
+    """A fact as people write it: 6,185,000 and 44.95, not 6185000.0 and 44.95439549768447."""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
 
 
 @model_app.command("check")

@@ -32,6 +32,7 @@ from bot.service import (
     search_index,
     undo,
     updates,
+    what_if,
 )
 from bot.service.accounts import READ_MODEL_AGE
 from bot.service.actor import Actor
@@ -126,6 +127,18 @@ class TieringService:
 
     async def resolve_account(self, text: str) -> AccountSummary:
         return await accounts.resolve(self._ctx, text)
+
+    async def what_if(
+        self,
+        text: str,
+        facts: Mapping[str, object] | None = None,
+        *,
+        model: CompiledModel | None = None,
+        locale: str = "en",
+    ) -> Card:
+        """The card of the account ``text`` names with ``facts`` changed and/or scored by
+        ``model``; nothing is saved (see :mod:`bot.service.what_if`)."""
+        return await what_if.what_if(self._ctx, text, facts, model, locale)
 
     async def card(self, account_id: int, *, locale: str = "en") -> Card:
         return await accounts.card(self._ctx, account_id, locale)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,46 @@ def test_a_broken_model_is_refused_with_file_and_key_path(
         assert f"{broken} sub_scores.potential.weight: Input should be a valid number" in (
             refused.output
         )
+
+
+def test_score_shows_a_stored_account_and_what_a_change_would_do_without_saving_it(
+    tierbot: CliRunner,
+) -> None:
+    stored = tierbot.invoke(app, ["score", "--account", "acme", "--json"])
+    trial = tierbot.invoke(
+        app, ["score", "--account", "ACME", "--facts", '{"cumulative_revenue": "20M"}', "--json"]
+    )
+
+    assert stored.exit_code == 0, stored.output
+    assert trial.exit_code == 0, trial.output
+    before, after = json.loads(stored.stdout), json.loads(trial.stdout)
+    assert before["account"]["name"] == after["account"]["name"] == "Acme"
+    assert before["result"]["total"] == pytest.approx(before["account"]["stored_score"])
+    assert after["result"]["total"] > before["result"]["total"]
+    assert after["account"]["what_if"] is True
+    again = json.loads(tierbot.invoke(app, ["score", "--account", "acme", "--json"]).stdout)
+    assert again == before  # nothing was saved
+
+
+def test_score_of_an_account_names_what_was_wrong(tierbot: CliRunner) -> None:
+    unknown = tierbot.invoke(app, ["score", "--account", "aplex"])
+    bad = tierbot.invoke(app, ["score", "--account", "apex", "--facts", '{"revenue": "1M"}'])
+    neither = tierbot.invoke(app, ["score"])
+
+    assert unknown.exit_code == 2
+    assert "did you mean: Apex?" in unknown.output
+    assert bad.exit_code == 2
+    assert "revenue: unknown field" in bad.output
+    assert neither.exit_code == 2
+    assert "--account" in neither.output
+
+
+def test_regrade_scores_every_account_as_of_today_and_says_what_moved(
+    tierbot: CliRunner,
+) -> None:
+    first = tierbot.invoke(app, ["model", "regrade"])
+    second = tierbot.invoke(app, ["model", "regrade"])
+
+    assert first.exit_code == 0, first.output
+    assert "re-graded 3 accounts as of today" in first.output
+    assert "0 scores moved, 0 changed tier" in second.output

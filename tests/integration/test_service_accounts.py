@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.service import AccountNotFound, Actor, AmbiguousAccount, TieringService
+from bot.model_files import open_model
+from bot.service import AccountNotFound, Actor, AmbiguousAccount, InvalidInput, TieringService
 from bot.store.db import Database
 from bot.testing.builders import A_FACTS, B_FACTS, service_for
 
@@ -109,3 +110,24 @@ async def test_a_card_asked_for_by_name_shows_the_facts_just_set(service: Tierin
     assert (before.facts.get("referrals"), after.facts["referrals"]) == (None, 3)
     assert after.account.version == before.account.version + 1
     assert after.result.total > before.result.total
+
+
+async def test_what_if_scores_changed_facts_or_another_model_and_saves_nothing(
+    service: TieringService,
+) -> None:
+    stored = await service.card((await service.resolve_account("acme corporation")).id)
+
+    cleared = await service.what_if("acme corporation", {"last_order_date": ""})
+    graded = await service.what_if("CRM-7", model=open_model("five_grade"))
+
+    assert cleared.result.total < stored.result.total
+    assert "last_order_date" not in cleared.facts
+    assert graded.model.name == "five_grade"
+    assert graded.result.tier in graded.model.tier_names
+    again = await service.card(stored.account.id)
+    assert (again.account.version, again.result.total) == (
+        stored.account.version,
+        stored.result.total,
+    )
+    with pytest.raises(InvalidInput):
+        await service.what_if("acme corporation", {"orders_per_year": "-3"})
