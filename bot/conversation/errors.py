@@ -15,6 +15,7 @@ from bot.service.errors import (
     PermissionDenied,
     PersonNotFound,
     ServiceError,
+    UndoConflict,
 )
 
 
@@ -46,6 +47,16 @@ def service_error_reply(texts: Texts, error: ServiceError) -> Reply:
         )
     if isinstance(error, NothingToUndo):
         return _error(texts("common", "nothing_to_undo", account=flat(error.account)))
+    if isinstance(error, UndoConflict):
+        return _error(
+            texts(
+                "common",
+                "undo_conflict",
+                account=flat(error.account),
+                facts=", ".join(error.facts),
+                by=flat(error.by or ""),
+            )
+        )
     if isinstance(error, PersonNotFound):
         return _error(texts("common", "person_not_found", query=flat(error.query)))
     return _error(texts("common", "try_again"))

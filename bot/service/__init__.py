@@ -16,6 +16,7 @@ from bot.service.errors import (
     PermissionDenied,
     PersonNotFound,
     ServiceError,
+    UndoConflict,
 )
 from bot.service.facade import TieringService
 from bot.service.people import KEEP
@@ -32,4 +33,5 @@ __all__ = [
     "PersonNotFound",
     "ServiceError",
     "TieringService",
+    "UndoConflict",
 ]

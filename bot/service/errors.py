@@ -7,7 +7,8 @@ ServiceError
 ├── InvalidInput         facts, tier, model or file content do not fit; carries every problem
 ├── PermissionDenied     the actor's role or ownership does not allow it; carries the reason
 ├── EditConflict         someone changed the account since it was read; carries what changed
-└── NothingToUndo
+├── NothingToUndo
+└── UndoConflict         what undo would revert was changed since; carries the facts and who
 """
 
 from __future__ import annotations
@@ -79,3 +80,14 @@ class NothingToUndo(ServiceError):
     def __init__(self, account: str) -> None:
         self.account = account
         super().__init__(f"nothing to undo on {account}")
+
+
+class UndoConflict(ServiceError):
+    """Undoing a change would overwrite what others changed since: ``facts`` were
+    changed after it (last by ``by``, when known)."""
+
+    def __init__(self, account: str, facts: Sequence[str], by: str | None) -> None:
+        self.account = account
+        self.facts = tuple(facts)
+        self.by = by
+        super().__init__(f"{account}: {', '.join(facts)} changed since by {by or 'someone'}")

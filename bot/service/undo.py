@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.service import accounts, audit
 from bot.service.actor import Actor
 from bot.service.changes import Before, record_move
 from bot.service.context import ServiceContext, retry_on_conflict, transaction
-from bot.service.errors import NothingToUndo
+from bot.service.errors import NothingToUndo, UndoConflict
 from bot.service.grading import (
     Override,
     apply_score,
@@ -37,10 +39,12 @@ async def undo_last(ctx: ServiceContext, actor: Actor, account_id: int) -> UndoO
 async def _undo(ctx: ServiceContext, actor: Actor, account_id: int) -> UndoOutcome:
     async with transaction(ctx.database) as session:
         account = await accounts.load(session, account_id)
-        entry = latest_undoable(await audit.account_entries(session, account.id))
+        newest_first = await audit.account_entries(session, account.id)
+        entry = latest_undoable(newest_first)
         if entry is None or entry.before is None:
             raise NothingToUndo(account.name)
         _permission(ctx, actor, account, entry.action)
+        await _refuse_to_overwrite_later_changes(session, account, entry, newest_first)
         model = (await ctx.models.active(session)).model
         now, before, seen = ctx.clock.now(), snapshot(account), Before.of(account)
         old_result = score_account(ctx, model, account)
@@ -81,17 +85,45 @@ def _permission(ctx: ServiceContext, actor: Actor, account: Account, action: str
         require_editor(actor, account.owner_id, reps_update_all=ctx.reps_update_all)
 
 
+def _touched(entry: AuditEntry) -> dict[str, Any]:
+    """The facts a change touched, each with the value it wrote (None: it removed it)."""
+    old = (entry.before or {}).get("facts") or {}
+    new = (entry.after or {}).get("facts") or {}
+    return {name: new.get(name) for name in {*old, *new} if old.get(name) != new.get(name)}
+
+
+async def _refuse_to_overwrite_later_changes(
+    session: AsyncSession,
+    account: Account,
+    entry: AuditEntry,
+    newest_first: Sequence[AuditEntry],
+) -> None:
+    """Undo puts back what a change replaced only where the change's values still stand:
+    a fact changed since (by an import, say, which undo does not walk back) is kept, and
+    the undo refused, rather than overwritten with something older still."""
+    if entry.action not in _FACT_ACTIONS:
+        return
+    moved = sorted(
+        name
+        for name, written in _touched(entry).items()
+        if (account.facts or {}).get(name) != written
+    )
+    if not moved:
+        return
+    later = [e for e in newest_first if e.id > entry.id and set(_touched(e)) & set(moved)]
+    names = await audit.actor_names(session, later[:1])
+    raise UndoConflict(account.name, moved, names[0] if names else None)
+
+
 def _restore(account: Account, entry: AuditEntry) -> None:
-    before, after = entry.before or {}, entry.after or {}
+    before = entry.before or {}
     if entry.action in _OVERRIDE_ACTIONS:
         set_override(account, Override.from_document(before.get("override") or {}))
         return
     # Only the facts this change touched: later changes to other facts stay.
-    old, new = before.get("facts") or {}, after.get("facts") or {}
+    old = before.get("facts") or {}
     facts = dict(account.facts)
-    for name in {*old, *new}:
-        if old.get(name) == new.get(name):
-            continue
+    for name in _touched(entry):
         _put(facts, name, old.get(name))
     account.facts = facts
 

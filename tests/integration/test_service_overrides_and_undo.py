@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.service import InvalidInput, NothingToUndo, PermissionDenied, TieringService
+from bot.service import (
+    Actor,
+    InvalidInput,
+    NothingToUndo,
+    PermissionDenied,
+    TieringService,
+    UndoConflict,
+)
+from bot.service.import_checks import ImportRow
 from bot.store.db import Database
 from bot.store.enums import ScoreCause
 from bot.store.tables import AuditEntry, OutboxMessage
@@ -136,3 +144,24 @@ async def test_undo_walks_back_one_change_at_a_time_then_has_nothing_left(
 
     with pytest.raises(NothingToUndo):
         await service.undo_last(rep, account_id)
+
+
+async def test_undo_never_overwrites_what_an_import_changed_since(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    rep = team.actor(team.rep)
+    card = await service.create_account(
+        rep, "Kovira Foods", facts=B_FACTS, external_id="K-1", notify=False
+    )
+    await service.update_facts(rep, card.account.id, {"revenue_growth": "10%", "referrals": 1})
+    crm = ImportRow(2, {"external_id": "K-1", "name": "Kovira Foods", "revenue_growth": "35%"})
+    await service.import_accounts(Actor.cli(), [crm], source="crm.csv")
+    before = await row_counts(database)
+
+    with pytest.raises(UndoConflict) as caught:
+        await service.undo_last(rep, card.account.id)
+
+    assert (caught.value.facts, caught.value.by) == (("revenue_growth",), "cli")
+    assert await row_counts(database) == before
+    kept = await service.card(card.account.id)
+    assert (kept.facts["revenue_growth"], kept.facts["referrals"]) == (35, 1)
