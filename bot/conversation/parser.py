@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -56,6 +56,7 @@ class Command:
     tier: str = ""
     reason: str = ""
     duration: timedelta | None = None
+    until: date | None = None  # override: the last day it holds
     switch: bool | None = None  # on/off
     value: str = ""  # lang code, role name, an answer
     explicit: bool = True  # False when no command word was typed ("acme" alone)
@@ -171,9 +172,18 @@ _TIER_OF_ZH = re.compile(r"^(?P<name>.+?)(?:是|的)?(?:什么|哪个|几)(?:等
 _DURATION = re.compile(
     r"^(?P<n>\d+)\s*(?P<unit>d|days?|w|wk|weeks?|m|mo|months?|天|日|周|星期|个月|月)?$", re.I
 )
+# "for 30d" (a sign or a fraction is caught here and refused, not left in the reason),
+# "为期3个月" with or without a space, or a bare Chinese period at the end ("30天").
 _FOR_DURATION = re.compile(
-    r"\s+(?:for|为期|持续)\s*(?P<d>\d+\s*\w*)\s*$|\s*(?P<zh>\d+\s*(?:天|周))\s*$", re.I
+    r"(?:\s+for|\s*为期|\s*持续)\s*(?P<d>[-+]?\d[\d.]*\s*[^\W\d_]*)\s*$"
+    r"|\s*(?P<zh>\d+\s*(?:天|周|星期|个月))\s*$",
+    re.I,
 )
+# "until 2026-06-30" (also 2026/6/30 and 2026年6月30日): the override ends when that day does.
+_UNTIL = re.compile(
+    r"(?:\s+(?:until|till|through)|\s*(?:直到|截至|截止到?))\s*(?P<day>\S.*?)\s*$", re.I
+)
+_DAY = re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$")
 _ON = frozenset({"on", "yes", "enable", "开", "开启", "打开", "是"})
 _OFF = frozenset({"off", "no", "disable", "关", "关闭", "否"})
 _CLEAR = frozenset({"clear", "off", "remove", "none", "清除", "取消"})
@@ -281,9 +291,14 @@ def _override(verb: Verb, rest: str) -> Command | ParseError:
         words.pop(-2)
     if not reason.strip():
         return ParseError("override_needs_reason", example)
-    duration = None
-    found = _FOR_DURATION.search(reason)
-    if found:
+    duration, until = None, None
+    # A day first: its own digits could pass for a Chinese period ("…6月30日").
+    if found := _UNTIL.search(reason):
+        until = _day(found["day"])
+        if until is None:
+            return ParseError("bad_until", EXAMPLES[Verb.OVERRIDE], found["day"])
+        reason = reason[: found.start()]
+    elif found := _FOR_DURATION.search(reason):
         duration = _duration(found["d"] or found["zh"])
         if duration is None:
             return ParseError("bad_duration", EXAMPLES[Verb.OVERRIDE], found.group(0).strip())
@@ -294,7 +309,18 @@ def _override(verb: Verb, rest: str) -> Command | ParseError:
         tier=words[-1],
         reason=reason.strip(),
         duration=duration,
+        until=until,
     )
+
+
+def _day(text: str) -> date | None:
+    match = _DAY.match(text)
+    if not match:
+        return None
+    try:
+        return date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:  # 2026-02-30
+        return None
 
 
 def _duration(text: str) -> timedelta | None:

@@ -3,7 +3,7 @@ re-grades accounts as their last orders age."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.conversation.messages import ChatKind, IncomingMessage, Platform
@@ -71,3 +71,22 @@ async def test_housekeeping_regrades_an_account_once_a_day_as_its_last_order_age
         history = render_plain(reply).text
         assert history.count("time passed") == 1
         assert "A → B" in history
+
+
+async def test_an_override_until_a_day_holds_through_that_day_then_housekeeping_ends_it(
+    tmp_path: Path,
+) -> None:
+    async with scenario(tmp_path) as world:
+        chat = world.app.conversation
+        [reply] = await chat.handle(
+            said_by("ann", "override globex logistics A because pilot until 2026-03-10")
+        )
+        assert "Mar 10, 2026" in render_plain(reply).text
+        account = world.account_ids["Globex Logistics"]
+
+        world.clock.set(datetime(2026, 3, 10, 23, 0, tzinfo=UTC))
+        await maintain_once(world.app)
+        assert (await world.app.service.card(account)).account.tier == "A"
+        world.clock.advance(hours=2)
+        await maintain_once(world.app)
+        assert (await world.app.service.card(account)).account.override_tier is None

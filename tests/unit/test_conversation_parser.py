@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -76,6 +76,10 @@ def test_set_accepts_quoted_names_values_and_full_width_equals() -> None:
         ("override Acme A", "override_needs_reason"),
         ("override Acme", "override_needs_tier"),
         ("override Acme A because big for 3 fortnights", "bad_duration"),
+        ("override Acme A because big for -5d", "bad_duration"),
+        ("override Acme A because big for 2.5w", "bad_duration"),
+        ("override Acme A because big until next spring", "bad_until"),
+        ("override Acme A because big until 2026-02-30", "bad_until"),
         ("movers soon", "bad_duration"),
         ("alerts maybe", "needs_on_off"),
         ("lang fr", "bad_language"),
@@ -106,6 +110,15 @@ def test_override_reads_tier_reason_and_duration() -> None:
         "战略客户",
         timedelta(days=30),
     )
+
+
+def test_override_reads_the_last_day_it_holds_and_chinese_periods_without_spaces() -> None:
+    parsed = command("override Acme B because partner until 2026-06-30")
+    assert (parsed.reason, parsed.until, parsed.duration) == ("partner", date(2026, 6, 30), None)
+    assert command("覆盖 华为 A 因为 战略客户 截至 2026年6月30日").until == date(2026, 6, 30)
+    chinese = command("覆盖 天合金融有限公司 B 因为战略客户为期3个月")
+    assert (chinese.target, chinese.reason) == ("天合金融有限公司", "战略客户")
+    assert chinese.duration == timedelta(days=90)
 
 
 def test_override_clear_ends_an_override() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from bot.conversation.cards import card_reply, history_reply, playbook_reply, ref, why_reply
 from bot.conversation.errors import invalid_input_reply
@@ -200,15 +201,30 @@ async def override(turn: Turn, command: Command) -> Reply:
                 )
             ],
         )
-    until = turn.now + command.duration if command.duration else None
+    until, last_day = _override_end(turn, command)
     card = await turn.service.override(turn.actor, account, tier_name, command.reason, until=until)
     note = turn.texts(
         "accounts",
         "override_set",
         tier=tier_name,
-        until=turn.texts.translator.date(until.date()) if until else "",
+        until=turn.texts.translator.date(last_day) if last_day else "",
     )
     return card_reply(turn.texts, card, manager=turn.is_manager, note=note)
+
+
+_LAST_SECOND = time(23, 59, 59)
+
+
+def _override_end(turn: Turn, command: Command) -> tuple[datetime | None, date | None]:
+    """When an override ends, and the last day it holds as people read it: "until
+    2026-06-30" holds through that day in the person's time zone."""
+    if command.duration:
+        until = turn.now + command.duration
+        return until, until.date()
+    if command.until:
+        day_ends = datetime.combine(command.until, _LAST_SECOND, ZoneInfo(turn.person.time_zone))
+        return day_ends.astimezone(UTC), command.until
+    return None, None
 
 
 async def override_clear(turn: Turn, command: Command) -> Reply:
