@@ -63,15 +63,31 @@ def with_app(work: Callable[[App], Awaitable[T]], settings: Settings | None = No
 async def _console(app: App, name: str, role: Role, locale: str | None) -> None:
     from bot.adapters.console import ConsoleChat
 
+    await _as_known_person(app, name)
     await app.service.ensure_person(
         "console", name, name=name, role=role, language=None, team_id=None
     )
     await ConsoleChat(app.conversation, name, locale=locale).run()
 
 
+async def _as_known_person(app: App, name: str) -> None:
+    """``chat --as "Li Wei"`` speaks as the Li Wei tierbot knows, with their role and
+    accounts, not as a newcomer of the same name: the command line is trusted."""
+    from bot.service.actor import Actor
+    from bot.service.errors import PersonNotFound
+
+    if await app.service.person_by_identity("console", name) is not None:
+        return  # this console name speaks for someone already
+    try:
+        person = await app.service.person_by_name(name)
+    except PersonNotFound:
+        return
+    await app.service.link_identity(Actor.cli(), person.name, "console", name)
+
+
 def chat_command(
     name: Annotated[
-        str, typer.Option("--as", help="Chat as this person (created if new).")
+        str, typer.Option("--as", help="Chat as this person (a known name, or created if new).")
     ] = CONSOLE_PERSON,
     role: Annotated[Role, typer.Option(help="Role of a newly created person.")] = Role.MANAGER,
     locale: Annotated[
@@ -189,9 +205,24 @@ def people_list() -> None:
 
 
 @people_app.command("remove")
-def people_remove(name: Annotated[str, typer.Argument()]) -> None:
-    """Remove a person; their accounts keep their history."""
+def people_remove(
+    name: Annotated[str, typer.Argument()],
+    accounts_to: Annotated[
+        str | None,
+        typer.Option("--accounts-to", help="Who takes over the accounts they own (a name)."),
+    ] = None,
+) -> None:
+    """Remove a person; the accounts they own go to --accounts-to, with their history."""
     from bot.service.actor import Actor
+    from bot.service.errors import PersonInUse
 
-    with_app(lambda app: app.service.remove_person(Actor.cli(), name))
-    console.print(f"removed {name}")
+    async def remove(app: App) -> None:
+        try:
+            await app.service.remove_person(Actor.cli(), name, accounts_to=accounts_to)
+        except PersonInUse as error:
+            hint = ' (add --accounts-to "NAME")' if error.reason == "owns_accounts" else ""
+            fail(f"{error}{hint}; nothing was changed")
+
+    with_app(remove)
+    handed = f"; their accounts now belong to {accounts_to}" if accounts_to else ""
+    console.print(f"removed {name}{handed}")

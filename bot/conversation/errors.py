@@ -13,6 +13,7 @@ from bot.service.errors import (
     InvalidInput,
     NothingToUndo,
     PermissionDenied,
+    PersonInUse,
     PersonNotFound,
     ServiceError,
     UndoConflict,
@@ -55,6 +56,16 @@ def service_error_reply(texts: Texts, error: ServiceError) -> Reply:
                 account=flat(error.account),
                 facts=", ".join(error.facts),
                 by=flat(error.by or ""),
+            )
+        )
+    if isinstance(error, PersonInUse):
+        return _error(
+            texts(
+                "common",
+                "person_in_use",
+                reason=error.reason,
+                person=flat(error.person),
+                accounts=error.accounts,
             )
         )
     if isinstance(error, PersonNotFound):

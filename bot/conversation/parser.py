@@ -154,7 +154,7 @@ EXAMPLES: dict[Verb, str] = {
     Verb.LANG: "lang zh",
     Verb.ROLE: "role Alice manager",
     Verb.PEOPLE_ADD: "people add Alice rep slack=U0123 telegram=123456",
-    Verb.PEOPLE_REMOVE: "people remove Alice",
+    Verb.PEOPLE_REMOVE: "people remove Alice to Bob",
     Verb.QUALIFY_SAVE: "qualify save Acme Robotics",
 }
 
@@ -187,6 +187,8 @@ _DAY = re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日
 _ON = frozenset({"on", "yes", "enable", "开", "开启", "打开", "是"})
 _OFF = frozenset({"off", "no", "disable", "关", "关闭", "否"})
 _CLEAR = frozenset({"clear", "off", "remove", "none", "清除", "取消"})
+# "people remove Li Wei to Zhang Min": who takes the accounts over.
+_HAND_OVER = re.compile(r"\s+(?:to|->|→)\s+|\s*(?:交给|移交给?)\s*", re.I)
 _BECAUSE = re.compile(r"\s+(?:because|reason:?|since)\s+|\s*(?:因为|原因[:：]?)\s*", re.I)
 
 
@@ -405,12 +407,10 @@ def _people(verb: Verb, rest: str) -> Command | ParseError:
     if not sub:
         return Command(Verb.PEOPLE)
     if sub in ("remove", "delete", "删除"):
-        name = _unquote(tail)
-        return (
-            Command(Verb.PEOPLE_REMOVE, target=name)
-            if name
-            else ParseError("needs_person", EXAMPLES[Verb.PEOPLE_REMOVE])
-        )
+        leaving, heir = [*_HAND_OVER.split(tail, maxsplit=1), ""][:2]
+        if not leaving.strip():
+            return ParseError("needs_person", EXAMPLES[Verb.PEOPLE_REMOVE])
+        return Command(Verb.PEOPLE_REMOVE, target=_unquote(leaving), value=_unquote(heir))
     if sub not in ("add", "添加"):
         return ParseError("unknown_command", EXAMPLES[Verb.PEOPLE_ADD], rest)
     try:

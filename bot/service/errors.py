@@ -4,6 +4,7 @@ ServiceError
 ├── AccountNotFound      no account matches; carries ranked "did you mean" candidates
 ├── AmbiguousAccount     several accounts match equally well; carries them
 ├── PersonNotFound
+├── PersonInUse          removing or demoting someone would orphan accounts or leave no admin
 ├── InvalidInput         facts, tier, model or file content do not fit; carries every problem
 ├── PermissionDenied     the actor's role or ownership does not allow it; carries the reason
 ├── EditConflict         someone changed the account since it was read; carries what changed
@@ -45,6 +46,22 @@ class PersonNotFound(ServiceError):
     def __init__(self, query: str) -> None:
         self.query = query
         super().__init__(f"no person named {query!r}")
+
+
+class PersonInUse(ServiceError):
+    """``reason``: ``owns_accounts`` (``accounts`` of them, and nobody named to take them
+    over) or ``last_admin`` (the team would be left without an admin)."""
+
+    def __init__(self, reason: str, person: str, accounts: int = 0) -> None:
+        self.reason = reason
+        self.person = person
+        self.accounts = accounts
+        why = (
+            f"owns {accounts} account(s); name who takes them over"
+            if reason == "owns_accounts"
+            else "is the only admin; make someone else admin first"
+        )
+        super().__init__(f"{person} {why}")
 
 
 class InvalidInput(ServiceError):

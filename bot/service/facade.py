@@ -22,6 +22,7 @@ from bot.service import (
     conversations,
     creation,
     deliveries,
+    departures,
     exports,
     imports,
     lists,
@@ -262,8 +263,12 @@ class TieringService:
     async def list_people(self) -> list[PersonView]:
         return await people.list_people(self._ctx)
 
-    async def remove_person(self, actor: Actor, name: str) -> PersonView:
-        return await people.remove_person(self._ctx, actor, name)
+    async def remove_person(
+        self, actor: Actor, name: str, *, accounts_to: str | None = None
+    ) -> PersonView:
+        """Remove a person; the accounts they own go to ``accounts_to``, which must be
+        named when they own any (see :mod:`bot.service.departures`)."""
+        return await departures.remove_person(self._ctx, actor, name, accounts_to)
 
     async def set_role(self, actor: Actor, name_or_identity: str, role: Role | str) -> PersonView:
         return await people.set_role(self._ctx, actor, name_or_identity, role)

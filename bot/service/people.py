@@ -15,6 +15,7 @@ from bot.service import audit, directory
 from bot.service.actor import Actor
 from bot.service.context import ServiceContext, transaction
 from bot.service.convert import person_view
+from bot.service.departures import keep_an_admin
 from bot.service.errors import PersonNotFound
 from bot.service.permissions import require_admin
 from bot.service.views import PersonView
@@ -87,23 +88,6 @@ async def list_people(ctx: ServiceContext) -> list[PersonView]:
     return [person_view(p, by_person.get(p.id, [])) for p in people]
 
 
-async def remove_person(ctx: ServiceContext, actor: Actor, name_or_identity: str) -> PersonView:
-    require_admin(actor)
-    async with transaction(ctx.database) as session:
-        person = await directory.find(session, name_or_identity)
-        gone = await directory.view(session, person)
-        await session.delete(person)
-        audit.record(
-            session,
-            actor,
-            "remove_person",
-            (audit.PERSON, gone.id),
-            at=ctx.clock.now(),
-            before=directory.document(gone),
-        )
-    return gone
-
-
 async def set_role(
     ctx: ServiceContext, actor: Actor, name_or_identity: str, role: Role | str
 ) -> PersonView:
@@ -111,6 +95,7 @@ async def set_role(
     new_role = directory.role_of(role)
     async with transaction(ctx.database) as session:
         person = await directory.find(session, name_or_identity)
+        await keep_an_admin(session, person, new_role)
         before = directory.document(await directory.view(session, person))
         person.role = new_role
         return await _audited(session, ctx, actor, "set_role", person, before)

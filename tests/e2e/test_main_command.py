@@ -29,3 +29,21 @@ def test_run_without_tokens_loads_demo_data_and_opens_the_console(
     again = CliRunner().invoke(app, ["run"], input="quit\n")
     assert again.exit_code == 0
     assert "Loaded demo data" not in again.output  # demo data goes only into an empty database
+
+
+def test_chat_as_a_known_person_speaks_with_their_role_not_as_a_newcomer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TIERBOT_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["people", "add", "Wang Fang", "--role", "rep"]).exit_code == 0
+
+    first = runner.invoke(app, ["chat", "--as", "Wang Fang"], input="whoami\nquit\n")
+    again = runner.invoke(app, ["chat", "--as", "Wang Fang"], input="whoami\nquit\n")
+
+    assert first.exit_code == 0, first.output
+    assert "Role:          rep" in first.output
+    assert "Role:          rep" in again.output
+    [listed] = runner.invoke(app, ["people", "list"]).output.splitlines()  # one person
+    assert listed.split()[:3] == ["Wang", "Fang", "rep"]

@@ -11,13 +11,14 @@ from bot.service import (
     Actor,
     InvalidInput,
     PermissionDenied,
+    PersonInUse,
     PersonNotFound,
     TieringService,
 )
 from bot.store.db import Database
 from bot.store.enums import Language, Role
-from bot.store.tables import AuditEntry
-from bot.testing.builders import Team, add_team, service_for
+from bot.store.tables import Account, AuditEntry
+from bot.testing.builders import Team, add_team, row_counts, service_for
 
 
 @pytest.fixture
@@ -101,3 +102,47 @@ async def test_a_newcomer_is_created_once_even_when_messages_race_and_found_by_i
     found = await service.person_by_identity("telegram", "4242")
     assert found == newcomer
     assert (await service.person_by_name("RAVI REP")).id == team.rep.id
+
+
+async def test_someone_leaving_hands_their_accounts_over_or_nothing_happens(
+    service: TieringService, team: Team, database: Database
+) -> None:
+    rep = team.actor(team.rep)
+    ids = [(await service.create_account(rep, name)).account.id for name in ("Acme", "Apex")]
+    before = await row_counts(database)
+
+    with pytest.raises(PersonInUse) as orphaned:
+        await service.remove_person(Actor.cli(), "Ravi Rep")
+    with pytest.raises(PersonNotFound):
+        await service.remove_person(Actor.cli(), "Ravi Rep", accounts_to="Nobody")
+    with pytest.raises(InvalidInput):
+        await service.remove_person(Actor.cli(), "Ravi Rep", accounts_to="ravi rep")
+    assert (orphaned.value.reason, orphaned.value.accounts) == ("owns_accounts", 2)
+    assert await row_counts(database) == before
+
+    await service.remove_person(Actor.cli(), "Ravi Rep", accounts_to="Lin Rep")
+
+    async with database.session() as session:
+        owners = set(
+            await session.scalars(select(Account.owner_id).where(Account.id.in_(ids)))
+        )
+        handed = (
+            await session.scalars(select(AuditEntry.after).where(AuditEntry.action == "hand_over"))
+        ).all()
+    assert owners == {team.other_rep.id}
+    assert handed == [{"owner": "Lin Rep"}] * 2
+    mine = await service.accounts_by_owner(team.other_rep.id)
+    assert sorted(a.name for tier in mine.values() for a in tier) == ["Acme", "Apex"]
+
+
+async def test_the_team_always_keeps_an_admin(service: TieringService, team: Team) -> None:
+    await service.add_person(Actor.cli(), "Ada Admin", Role.ADMIN)
+
+    with pytest.raises(PersonInUse) as demoted:
+        await service.set_role(Actor.cli(), "Ada Admin", Role.MANAGER)
+    with pytest.raises(PersonInUse):
+        await service.remove_person(Actor.cli(), "Ada Admin")
+
+    assert demoted.value.reason == "last_admin"
+    await service.add_person(Actor.cli(), "Bo Admin", Role.ADMIN)
+    assert (await service.set_role(Actor.cli(), "Ada Admin", Role.REP)).role is Role.REP

@@ -15,6 +15,7 @@ from bot.service.errors import (
     InvalidInput,
     NothingToUndo,
     PermissionDenied,
+    PersonInUse,
     PersonNotFound,
     ServiceError,
     UndoConflict,
@@ -29,6 +30,8 @@ ERRORS: list[ServiceError] = [
     NothingToUndo("Acme"),
     PermissionDenied("not_owner"),
     PersonNotFound("Ann"),
+    PersonInUse("owns_accounts", "Li Wei", 43),
+    PersonInUse("last_admin", "Ann"),
     UndoConflict("Acme", ["revenue_growth"], "cli"),
 ]
 
@@ -48,7 +51,16 @@ def test_no_service_error_falls_back_to_the_apology_for_a_fault_of_ours(locale: 
 
 
 def test_an_undo_refused_names_the_facts_changed_since_and_who_changed_them() -> None:
-    reply = service_error_reply(Texts(TextCatalog(), "zh"), ERRORS[-1])
+    refused = UndoConflict("Acme", ["revenue_growth"], "cli")
+    reply = service_error_reply(Texts(TextCatalog(), "zh"), refused)
     assert "revenue_growth" in reply.title
     assert "cli" in reply.title
     assert reply.title.startswith("没有撤销")
+
+
+def test_removing_someone_who_owns_accounts_shows_how_to_hand_them_over() -> None:
+    reply = service_error_reply(Texts(TextCatalog(), "en"), PersonInUse("owns_accounts", "Li", 43))
+    assert reply.title == (
+        "Li owns 43 accounts. Say who takes them over, e.g. people remove Li to Bob. "
+        "Nothing was changed."
+    )

@@ -121,6 +121,14 @@ def test_override_reads_the_last_day_it_holds_and_chinese_periods_without_spaces
     assert chinese.duration == timedelta(days=90)
 
 
+def test_people_remove_reads_who_takes_the_accounts_over() -> None:
+    assert command("people remove Li Wei to Zhang Min") == Command(
+        Verb.PEOPLE_REMOVE, target="Li Wei", value="Zhang Min"
+    )
+    assert command("people remove 李伟 交给 张敏").value == "张敏"
+    assert command('people remove "Li Wei"') == Command(Verb.PEOPLE_REMOVE, target="Li Wei")
+
+
 def test_override_clear_ends_an_override() -> None:
     assert command("override Acme clear") == Command(Verb.OVERRIDE_CLEAR, target="Acme")
 

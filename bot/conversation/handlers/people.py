@@ -99,8 +99,11 @@ async def people_add(turn: Turn, command: Command) -> Reply:
 
 async def people_remove(turn: Turn, command: Command) -> Reply:
     _admins_only(turn)
-    await turn.service.remove_person(turn.actor, command.target)
-    return Reply(title=turn.texts("people", "person_removed", name=flat(command.target)))
+    heir = command.value or None
+    gone = await turn.service.remove_person(turn.actor, command.target, accounts_to=heir)
+    return Reply(
+        title=turn.texts("people", "person_removed", name=flat(gone.name), heir=flat(heir or ""))
+    )
 
 
 async def model(turn: Turn, command: Command) -> Reply:
