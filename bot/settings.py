@@ -6,12 +6,13 @@ names the variable; nothing else in the code reads the environment.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.store.db import DEFAULT_URL
+from bot.store.db import DEFAULT_URL, normalize_url
 from bot.store.enums import Role
 
 
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     )
     telegram_allowed_chats: CommaList = Field(default_factory=list, alias="TELEGRAM_ALLOWED_CHATS")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        url = normalize_url(value)  # raises ValueError, which names the variable
+        file = url.database if url.get_backend_name() == "sqlite" else None
+        if file and file != ":memory:" and not Path(file).expanduser().parent.is_dir():
+            raise ValueError(f"the folder of the SQLite file {file} does not exist")
+        return value
+
     @field_validator("slack_allowed_teams", "telegram_allowed_chats", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -88,6 +98,14 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         lines = []
         for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"])
-            lines.append(f"{name}: {problem['msg']}")
+            name = ".".join(_variable(str(part)) for part in problem["loc"])
+            # A validator's own message, without pydantic's "Value error, " in front.
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
         raise SettingsError("configuration is not valid:\n  " + "\n  ".join(lines)) from None
+
+
+def _variable(field: str) -> str:
+    """The environment variable behind a setting (given by its field name in code)."""
+    found = Settings.model_fields.get(field)
+    return found.alias if found is not None and found.alias else field

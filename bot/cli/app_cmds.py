@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from alembic.util.exc import CommandError
 
 from bot.cli.output import console, fail, user_errors
 from bot.settings import Settings, SettingsError, load_settings
@@ -150,7 +151,7 @@ def demo_command() -> None:
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database (TIERBOT_DATABASE_URL) to the newest schema, or to REVISION."""
     settings = settings_or_exit()
-    with user_errors(StoreError):
+    with user_errors(StoreError, CommandError):
         migrate.upgrade(settings.database_url, revision)
         console.print(f"database at revision {migrate.current(settings.database_url)}")
 
@@ -172,7 +173,7 @@ def db_downgrade(
 ) -> None:
     """Migrate the database back to REVISION (base removes every table)."""
     settings = settings_or_exit()
-    with user_errors(StoreError):
+    with user_errors(StoreError, CommandError):
         migrate.downgrade(settings.database_url, revision)
         console.print(f"database at revision {migrate.current(settings.database_url) or 'base'}")
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from bot.cli.app_cmds import with_app
-from bot.cli.output import console, errors, user_errors
+from bot.cli.output import console, errors, fail, user_errors
 from bot.service.actor import Actor
 from bot.service.errors import InvalidInput
 from bot.service.views import ImportChange, ImportReport, RowProblem
@@ -210,12 +210,28 @@ def export_command(
 
 @contextmanager
 def _opened(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or ``output`` written whole or not at all: the rows go to a file
+    beside it that replaces it only once everything is written, so a full disk or an
+    error half-way leaves what was there before."""
     if output is None:
         yield sys.stdout
         return
-    # With a byte-order mark Excel opens the file as UTF-8, so Chinese names stay readable.
-    with output.open("w", encoding="utf-8-sig", newline="") as stream:
-        yield stream
+    if output.is_dir():
+        fail(f"{output} is a directory: name the file to write, e.g. {output / 'accounts.csv'}")
+    # A pipe or a device is written as it is; only a file can be replaced whole.
+    special = output.exists() and not output.is_file()
+    target = output if special else output.with_name(f".{output.name}.partial")
+    try:
+        # With a byte-order mark Excel opens the file as UTF-8: Chinese names stay readable.
+        with target.open("w", encoding="utf-8-sig", newline="") as stream:
+            yield stream
+        if not special:
+            target.replace(output)
+    except OSError as error:
+        fail(f"{output}: cannot write the export: {error.strerror or error}")
+    finally:
+        if not special:
+            target.unlink(missing_ok=True)
 
 
 # -- models --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -125,7 +126,11 @@ def cell(field: FieldDef, value: FactValue | None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        # The shortest text that reads back as this float, without an exponent, which
+        # spreadsheets and importers read as text: 1e-05 is written 0.00001.
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, date):
         return value.isoformat()
     return value

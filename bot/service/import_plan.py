@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from bot.service.bulk import JsonText, Move, json_object_texts
 from bot.service.columns import completeness, stored_columns
@@ -155,7 +155,9 @@ def _changed(people: People, row: CheckedRow, s: Stored) -> Planned | None:
     if stage != s.lifecycle_stage:
         fields["lifecycle_stage"] = (s.lifecycle_stage.value, stage.value)
     given = facts_to_json(row.facts)
-    facts_changed = {k: (s.facts.get(k), v) for k, v in given.items() if s.facts.get(k) != v}
+    facts_changed = {
+        k: (s.facts.get(k), v) for k, v in given.items() if not _same_fact(s.facts.get(k), v)
+    }
     if not fields and not facts_changed:
         return None
     return Planned(
@@ -170,6 +172,19 @@ def _changed(people: People, row: CheckedRow, s: Stored) -> Planned | None:
         rescore=bool(facts_changed),
         account_id=s.id,
     )
+
+
+def _same_fact(stored: object, given: object) -> bool:
+    """Whether a stored fact is the value given. Numbers compare as the floats they are
+    scored as: PostgreSQL's JSONB hands a whole 1.2345678901234568e29 back as the
+    integer 123456789012345680000000000000, which Python does not call equal."""
+    if _is_number(stored) and _is_number(given):
+        return float(cast(float, stored)) == float(cast(float, given))
+    return stored == given
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _score(model: CompiledModel, planned: list[Planned], today: date) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar, cast
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.engine.interfaces import ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -53,17 +53,23 @@ SQLITE_POOL_SIZE = 20
 
 
 def normalize_url(url: str | URL) -> URL:
-    """Parse ``url`` and pick the asyncio driver when none is named.
+    """Parse ``url`` and use the asyncio driver tierbot ships with, whichever was named
+    (``postgresql+psycopg2://`` as pasted from another tool works too).
 
-    Raises ``ValueError`` for databases other than SQLite and PostgreSQL.
+    Raises ``ValueError`` for text that is no database URL, and for databases other
+    than SQLite and PostgreSQL.
     """
-    parsed = make_url(url)
-    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
         raise ValueError(
-            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
-        )
-    return parsed
+            f"{str(url)!r} is not a database URL, e.g. postgresql://user:secret@host/tierbot "
+            "or sqlite:///tierbot.db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend])
 
 
 def create_engine(url: str | URL, **options: Any) -> AsyncEngine:

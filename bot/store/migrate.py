@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from bot.paths import migrations_dir
 from bot.store.db import create_engine, normalize_url
 from bot.store.search import (
+    EXTERNAL_ID_INDEX,
     POSTGRES_NAMES_BY_ID_INDEX,
     POSTGRES_TRIGRAM_INDEXES,
     SQLITE_FTS_TABLE,
@@ -81,15 +82,20 @@ async def upgrade_async(url: str | URL, revision: str = "head") -> None:
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic hook: leave the per-database name-search objects out of autogenerate.
+    """Alembic hook: leave the name-search objects out of autogenerate.
 
     The migrations create them by hand because they differ between SQLite and
-    PostgreSQL, so they have no counterpart in the models to compare with.
+    PostgreSQL, or index an expression, so they have no counterpart in the models to
+    compare with.
     """
     if type_ == "table" and name is not None:
         return name not in _SQLITE_FTS_TABLES
     if type_ == "index":
-        return name not in (*POSTGRES_TRIGRAM_INDEXES, POSTGRES_NAMES_BY_ID_INDEX)
+        return name not in (
+            *POSTGRES_TRIGRAM_INDEXES,
+            POSTGRES_NAMES_BY_ID_INDEX,
+            EXTERNAL_ID_INDEX,
+        )
     return True
 
 

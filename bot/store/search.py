@@ -32,6 +32,7 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    String,
     Text,
     TextClause,
     and_,
@@ -45,6 +46,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from bot.store import sqlite_driver
 from bot.store.reads import ConnectionReader, Reader
@@ -57,6 +61,8 @@ POSTGRES_TRIGRAM_INDEXES = ("ix_accounts_name_trgm", "ix_accounts_aliases_trgm")
 # Every account's name and aliases by id: a word search's candidates' names, read from
 # the index alone (see bot.store.word_search_sql).
 POSTGRES_NAMES_BY_ID_INDEX = "ix_accounts_names_by_id"
+# External ids as found ignoring case, on both databases (see exact_ids).
+EXTERNAL_ID_INDEX = "ix_accounts_external_id_folded"
 _SEARCHED_TABLES = ("accounts", "name_words", "name_vocabulary", "name_word_variants")
 
 # Accounts read from the substring index per query at most: enough to rank a typo's
@@ -169,16 +175,36 @@ async def _substring_pool(reader: Reader, needle: str, want: int) -> dict[int, s
 
 
 def exact_ids(typed: ColumnElement[str]) -> CompoundSelect[int]:
-    """The ids of accounts whose external id or name is ``typed``.
+    """The ids of accounts whose external id (in any case) or name is ``typed``.
 
     Two lookups, one per unique or indexed column, whatever the planner thinks: asked
     as one condition with OR, PostgreSQL without fresh statistics (after a bulk load)
     reads every account instead.
     """
     return union_all(
-        select(Account.id).where(Account.external_id == typed),
+        # Ignoring case, by its own index: "demo-0001" is DEMO-0001.
+        select(Account.id).where(CaseFolded(Account.external_id) == CaseFolded(typed)),
         select(Account.id).where(Account.name == typed),
     )
+
+
+class CaseFolded(FunctionElement[str]):
+    """Text compared ignoring case, written so that :data:`EXTERNAL_ID_INDEX` answers:
+    ``lower(x)`` on PostgreSQL, ``x COLLATE NOCASE`` on SQLite (whose index on an
+    expression SQLAlchemy cannot reflect)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(CaseFolded)
+def _lower(element: CaseFolded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(CaseFolded, "sqlite")
+def _nocase(element: CaseFolded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.clauses, **kw)} COLLATE NOCASE"
 
 
 def _ranked(needle: str, pool: dict[int, str], scores: dict[int, int]) -> list[tuple[int, float]]:
@@ -287,7 +313,7 @@ POSTGRES_SEARCHED_RELATIONS = (
     "name_vocabulary",
     "pk_name_words",
     POSTGRES_NAMES_BY_ID_INDEX,
-    "uq_accounts_external_id",
+    EXTERNAL_ID_INDEX,
     "ix_accounts_name",
 )
 

@@ -59,10 +59,10 @@ class Statements:
     shown: Callable[[str, Any], str]  # the text a match is ranked on, from a pool row
 
 
-def _first_sql(probe: Probe, no_word: str) -> str:
+def _first_sql(probe: Probe, no_word: str, external_id_is_typed: str) -> str:
     exact = (
         f"SELECT {no_word} AS word, id AS accounts FROM (SELECT id FROM ("
-        "SELECT id FROM accounts WHERE external_id = :typed UNION ALL "
+        f"SELECT id FROM accounts WHERE {external_id_is_typed} UNION ALL "
         "SELECT id FROM accounts WHERE name = :typed) AS named "
         "ORDER BY id LIMIT :limit) AS exact"
     )
@@ -163,6 +163,7 @@ def _statements(
     probe: Probe,
     has_one_of: Callable[[str, str], str],
     no_word: str,
+    external_id_is_typed: str,
     pool: str,
     pool_parameters: Callable[[list[WordList]], dict[str, Any]],
     read: Callable[[str], str],
@@ -170,11 +171,12 @@ def _statements(
     shown: Callable[[str, Any], str],
 ) -> Statements:
     """The statements, given how to read rows by a list of keys, how to ask whether an
-    account has one of a list of words, a word-typed NULL, the pool's query and
+    account has one of a list of words, a word-typed NULL, the condition that an account's
+    external id is ``:typed`` ignoring case (as its index answers), the pool's query and
     parameters, and how to read the accounts (id, name, aliases, score) of a query of ids
     and scores."""
     return Statements(
-        first=text(_first_sql(probe, no_word)),
+        first=text(_first_sql(probe, no_word, external_id_is_typed)),
         pool=text(read(pool)),
         checked=text(read(_checked_sql(probe, has_one_of))),
         array=array,
@@ -201,6 +203,7 @@ def _sqlite() -> Statements:
             f"AND other.word IN (SELECT value FROM json_each({array})))"
         ),
         "NULL",
+        "external_id = :typed COLLATE NOCASE",
         _pool_sql(_sqlite_probe),
         lambda lists: _pool_arms(lists, json.dumps),
         lambda ids: (
@@ -240,6 +243,7 @@ def _postgres() -> Statements:
             f"AND other.account_id = {account} LIMIT 1) AS has OFFSET 0)"
         ),
         "CAST(NULL AS varchar)",
+        "lower(external_id) = lower(CAST(:typed AS varchar))",
         _POSTGRES_POOL,
         _postgres_pool_parameters,
         # The name and aliases as one text, as SQLite's name index holds them: decoding

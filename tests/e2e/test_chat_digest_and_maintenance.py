@@ -90,3 +90,4 @@ async def test_an_override_until_a_day_holds_through_that_day_then_housekeeping_
         world.clock.advance(hours=2)
         await maintain_once(world.app)
         assert (await world.app.service.card(account)).account.override_tier is None
+

@@ -94,3 +94,20 @@ async def test_an_export_has_the_columns_people_need_and_imports_back_with_no_ch
         await service.export_accounts(tier="Z")
     with pytest.raises(PersonNotFound):
         await service.export_accounts(owner="Nobody")
+
+
+async def test_very_large_and_very_small_numbers_export_as_plain_digits_and_import_back(
+    database: Database, tmp_path: Path
+) -> None:
+    service = service_for(database, FakeClock())
+    extremes = {"cumulative_revenue": 1.2345678901234568e29, "profit_margin": 0.00001}
+    row = ImportRow(2, {"external_id": "X-1", "name": "Kovira", **extremes})
+    await service.import_accounts(Actor.cli(), [row], source="crm.csv")
+
+    [exported] = await export_to(service, tmp_path / "accounts.csv")
+
+    assert exported["profit_margin"] == "0.00001"
+    assert exported["cumulative_revenue"] == "123456789012345680000000000000"
+    again = read_accounts(tmp_path / "accounts.csv", await service.active_model())
+    report = await service.import_accounts(Actor.cli(), again.rows, source="accounts.csv")
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)

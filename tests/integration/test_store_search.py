@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import literal, select
 from sqlalchemy import text as sql_text
 
 from bot.store.db import Database
 from bot.store.reads import ConnectionReader
-from bot.store.search import SQLITE_FTS_TABLE, candidate_ids, tidy_name_index
+from bot.store.search import (
+    EXTERNAL_ID_INDEX,
+    SQLITE_FTS_TABLE,
+    candidate_ids,
+    exact_ids,
+    tidy_name_index,
+)
 from bot.store.tables import Account
 
 NAMES = {
@@ -142,3 +149,18 @@ async def test_an_alias_shorter_than_a_trigram_finds_the_account(
     assert await _search(database, "环球") == [accounts["Globex"]]
     # A name containing the two characters, not starting with them, is found too.
     assert await _search(database, "巴巴") == [accounts["阿里巴巴"]]
+
+
+async def test_an_external_id_is_found_as_typed_in_any_case_by_its_index(
+    database: Database, accounts: dict[str, int]
+) -> None:
+    assert (await _search(database, "crm-42"))[0] == accounts["Globex"]
+    assert (await _search(database, "Crm-42"))[0] == accounts["Globex"]
+    async with database.session() as session:
+        query = select(Account.id).where(Account.id.in_(exact_ids(literal("crm-42"))))
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN" if database.dialect == "sqlite" else "EXPLAIN"
+        if database.dialect == "postgresql":  # a handful of rows: a scan would be cheaper
+            await session.execute(sql_text("SET LOCAL enable_seqscan = off"))
+        plan = [str(row) for row in await session.execute(sql_text(f"{explain} {compiled}"))]
+    assert any(EXTERNAL_ID_INDEX in line for line in plan), plan

@@ -17,7 +17,8 @@ from bot.service.views import Card
 from scoring import CompiledModel, FieldDef, Problem
 from scoring.spec import FieldType
 
-_BY_ID = re.compile(r"^#(\d+)$")
+# Up to 9 digits: any longer is no id of ours (a 32-bit key on PostgreSQL), just text.
+_BY_ID = re.compile(r"^#(\d{1,9})$")
 
 
 async def account_id(turn: Turn, target: str) -> int:
