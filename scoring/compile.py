@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode
 
 from scoring.engine import SCORE_MAX
 from scoring.errors import ModelError, Problem
@@ -35,6 +38,7 @@ from scoring.model import (
     Tier,
 )
 from scoring.spec import (
+    FINITE_MESSAGE,
     CriterionSpec,
     FieldSpec,
     FieldType,
@@ -55,9 +59,41 @@ def load_model(text: str, source: str = "<model>") -> CompiledModel:
     return compile_spec(spec, text, source)
 
 
+class _DuplicateKey(ConstructorError):
+    """A mapping gives one key twice."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader refusing duplicate keys: plain YAML keeps the last one silently, so
+    ``hysteresis: 3`` followed later by ``hysteresis: 50`` would quietly mean 50."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            # Keys merged in with "<<" may be overridden on purpose; only own keys count.
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                line = first_line.get(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if line is not None:
+                raise _DuplicateKey(
+                    problem=f"key {key!r} is given twice (first on line {line}); keep one",
+                    problem_mark=key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(text: str, source: str) -> Any:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
+    except _DuplicateKey as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ModelError(source, [Problem(where, str(error.problem))]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -78,6 +114,8 @@ def _problem(error: Any) -> Problem:
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown key (check its spelling)"
+    elif error["type"] == "finite_number":
+        message = FINITE_MESSAGE
     return Problem(path, message.removeprefix("Value error, "))
 
 
@@ -137,6 +175,8 @@ class _Compiler:
             self.fail(f"{path}.choices", f"only choice fields have choices (this is {spec.type})")
         if spec.min is not None and spec.max is not None and spec.min > spec.max:
             self.fail(f"{path}.min", f"min {spec.min:g} is above max {spec.max:g}")
+        if spec.not_after is not None and spec.type is not FieldType.DATE:
+            self.fail(f"{path}.not_after", f"only date fields have not_after (this is {spec.type})")
         choices = tuple(spec.choices or ())
         return FieldDef(
             name=name,
@@ -149,6 +189,8 @@ class _Compiler:
             choices=choices,
             choice_labels=tuple(LocalText.of(t) for t in (spec.choices or {}).values()),
             default=self._default(path, spec, choices),
+            aliases=tuple(dict.fromkeys(alias.casefold() for alias in spec.aliases)),
+            not_after_today=spec.not_after == "today",
         )
 
     def _default(self, path: str, spec: FieldSpec, choices: tuple[str, ...]) -> FactValue | None:
@@ -173,9 +215,23 @@ class _Compiler:
         for name in self.spec.fields:
             if name in RESERVED_NAMES:
                 self.fail(f"fields.{name}", f"{name!r} is reserved; choose another field name")
+        self._check_aliases()
         for name in self.spec.sub_scores:
             if name in RESERVED_NAMES or name in self.spec.fields:
                 self.fail(f"sub_scores.{name}", f"{name!r} is already a field or reserved name")
+
+    def _check_aliases(self) -> None:
+        # A typed name must mean one field: an alias may not be another field's name or
+        # alias (ignoring case, as reps' typing is matched).
+        owner: dict[str, str] = {name: name for name in self.spec.fields}
+        for name, field in self.spec.fields.items():
+            for i, alias in enumerate(field.aliases):
+                folded = alias.casefold()
+                taken = owner.setdefault(folded, name)
+                if taken == name:
+                    continue
+                what = "the name of field" if folded == taken else "already an alias of"
+                self.fail(f"fields.{name}.aliases[{i}]", f"{alias!r} is {what} {taken!r}")
 
     # -- criteria ---------------------------------------------------------------
     def _criterion(self, index: int, spec: CriterionSpec) -> Criterion:
@@ -277,8 +333,12 @@ class _Compiler:
             points = sum(c.weight for c in criteria if c.sub_score == name)
             if points == 0:
                 self.fail(f"sub_scores.{name}" if spec else "criteria", "no criterion scores it")
+            if not math.isfinite(points):
+                self.fail(f"sub_scores.{name}" if spec else "criteria", _TOO_BIG)
             label = LocalText.of(spec.label) if spec and spec.label else LocalText.of(name)
             result.append(SubScore(name, label, spec.weight if spec else 1.0, points or 1.0))
+        if not math.isfinite(sum(s.weight for s in result)):
+            self.fail("sub_scores", _TOO_BIG)
         return tuple(result)
 
     # -- conditions -------------------------------------------------------------
@@ -416,6 +476,9 @@ class _Compiler:
                 Question(spec.field, LocalText.of(spec.prompt), ask_if, _text(spec.help))
             )
         return tuple(questions)
+
+
+_TOO_BIG = "the weights add up to more than a number can hold; use smaller weights"
 
 
 def _text(value: Mapping[str, str] | None) -> LocalText | None:

@@ -493,5 +493,16 @@ def _constant(node: ast.expr) -> Value:
     if isinstance(node, ast.Constant) and isinstance(node.value, bool | str):
         return node.value
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return float(node.value)
+        return _finite(node.value)
     raise ExpressionError(f"expected a number, text or true/false, not {ast.unparse(node)!r}")
+
+
+def _finite(number: int | float) -> float:
+    # 1e999 reads as inf and a 400-digit integer overflows a float: neither can be scored.
+    try:
+        value = float(number)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ExpressionError("a number in the condition is too large; numbers must be finite")
+    return value

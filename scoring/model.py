@@ -27,10 +27,17 @@ class FieldDef:
     choices: tuple[str, ...]
     choice_labels: tuple[LocalText, ...]
     default: FactValue | None
+    aliases: tuple[str, ...] = ()  # other names reps may type, casefolded
+    not_after_today: bool = False  # dates: refuse a date later than today when entered
 
     @property
     def is_numeric(self) -> bool:
         return self.type in NUMERIC_TYPES
+
+    def answers_to(self, name: str) -> bool:
+        """True when ``name`` (any case) is this field's name or one of its aliases."""
+        folded = name.strip().casefold()
+        return folded == self.name or folded in self.aliases
 
     def choice_label(self, choice: str) -> LocalText:
         return self.choice_labels[self.choices.index(choice)]
@@ -151,6 +158,13 @@ class CompiledModel:
     @property
     def tier_names(self) -> tuple[str, ...]:
         return tuple(tier.name for tier in self.tiers)
+
+    def resolve_field(self, name: str) -> FieldDef | None:
+        """The field ``name`` means: its name or one of its aliases, ignoring case."""
+        exact = self.fields.get(name)
+        if exact is not None:
+            return exact
+        return next((f for f in self.fields.values() if f.answers_to(name)), None)
 
     def tier(self, name: str) -> Tier | None:
         return next((tier for tier in self.tiers if tier.name == name), None)

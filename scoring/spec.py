@@ -1,14 +1,17 @@
 """The shape of a model file, as sales ops write it (YAML), checked with pydantic.
 
-This module only checks *shape* (keys, types, ranges of single values). Whether the
-parts fit together (a criterion reads a field that exists, a condition names real
-facts, tiers are reachable) is checked when the spec is compiled, in ``compile.py``.
+This module only checks *shape* (keys, types, ranges of single values). Every number
+must be finite: ``.inf`` or ``.nan`` in a weight, band or threshold would turn scores into
+NaN long after the file was accepted. Whether the parts fit together (a criterion reads
+a field that exists, a condition names real facts, tiers are reachable) is checked when
+the spec is compiled, in ``compile.py``.
 """
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -38,10 +41,24 @@ def _both_locales(value: dict[str, str]) -> dict[str, str]:
 Text = Annotated[dict[str, str], BeforeValidator(_text_from_str), AfterValidator(_known_locales)]
 BilingualText = Annotated[Text, AfterValidator(_both_locales)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
+# What a rep may type instead of a field's name, e.g. in ``set Acme 销售额=1.2M``: any
+# letters (Chinese too) but no spaces or "=", which separate the assignments.
+Alias = Annotated[str, Field(pattern=r"^[^\s=]+$", max_length=48)]
+FINITE_MESSAGE = "must be a finite number (.inf and .nan are not allowed)"
+
+
+def _finite_default(value: Any) -> Any:
+    # ``default`` is a union, so pydantic would report one error per member; say it once.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(FINITE_MESSAGE)
+    return value
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: every float in every spec must be finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class FieldType(StrEnum):
@@ -60,6 +77,12 @@ NUMERIC_TYPES = frozenset(
 
 
 class FieldSpec(_Spec):
+    """One fact. ``aliases``: other names reps may type for it, matched ignoring case
+    (``revenue``, ``销售额``); no two fields may share a name or alias.
+    ``not_after: today`` (date fields only): a date later than today is refused when
+    facts are entered, e.g. a last order date cannot lie in the future.
+    """
+
     type: FieldType
     label: Text | None = None
     help: Text | None = None
@@ -67,7 +90,9 @@ class FieldSpec(_Spec):
     min: float | None = None
     max: float | None = None
     choices: dict[str, Text] | None = None
-    default: float | bool | str | None = None
+    default: Annotated[float | bool | str | None, BeforeValidator(_finite_default)] = None
+    aliases: list[Alias] = Field(default_factory=list)
+    not_after: Literal["today"] | None = None
 
 
 class BandSpec(_Spec):

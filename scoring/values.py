@@ -28,8 +28,9 @@ _MULTIPLIERS = {
     "亿": 1e8,
     "億": 1e8,
 }
+# The exponent: exports write very large and very small numbers as 1e+20 or 1e-05.
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+]?)\s*[$¥￥€£]?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*"
+    r"^(?P<sign>[-+]?)\s*[$¥￥€£]?\s*(?P<digits>(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*"
     r"(?P<suffix>[a-z]+?|[千万萬亿億]|%)??\s*(?:元|rmb|cny|usd|eur)?$"
 )
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "on", "是", "有", "对", "對", "是的"})
@@ -42,7 +43,10 @@ class ValueProblem(ValueError):
 
 
 def parse_number(text: str) -> float:
-    """Read ``1.2M``, ``350k``, ``1,200,000``, ``120万``, ``-3.5``, ``35%`` as a number."""
+    """Read ``1.2M``, ``350k``, ``1,200,000``, ``120万``, ``-3.5``, ``35%``, ``1.5e+3``.
+
+    Only finite numbers: ``nan``, ``inf`` and ``1e999`` are refused.
+    """
     cleaned = text.strip().lower().replace(" ", "")
     match = _NUMBER.match(cleaned)
     if not match:
@@ -53,6 +57,8 @@ def parse_number(text: str) -> float:
         if suffix not in _MULTIPLIERS:
             raise ValueProblem(f"unknown unit {suffix!r} in {text!r} (use k, M, B, 万 or 亿)")
         value *= _MULTIPLIERS[suffix]
+    if not math.isfinite(value):
+        raise ValueProblem(f"{text!r} is too large to be a number")
     return -value if match["sign"] == "-" else value
 
 
@@ -63,7 +69,7 @@ def parse_value(field: FieldDef, raw: object, today: date | None = None) -> Fact
     if field.type is FieldType.CHOICE:
         return _choice(field, raw)
     if field.type is FieldType.DATE:
-        return _date(raw, today)
+        return _not_after_today(field, _date(raw, today), today)
     return _numeric(field, raw)
 
 
@@ -128,6 +134,14 @@ def _date(raw: object, today: date | None) -> date:
         raise ValueProblem(f"{raw!r} is not a date (use YYYY-MM-DD, e.g. 2026-03-31)") from None
 
 
+def _not_after_today(field: FieldDef, value: date, today: date | None) -> date:
+    # Checked only where today is known, i.e. when facts are entered: a stored date that
+    # was fine then stays fine, as "today" only moves on.
+    if field.not_after_today and today is not None and value > today:
+        raise ValueProblem(f"{value.isoformat()} must not be after today ({today.isoformat()})")
+    return value
+
+
 def validate_facts(
     model: CompiledModel,
     raw: Mapping[str, object],
@@ -141,23 +155,39 @@ def validate_facts(
     """
     problems: list[Problem] = []
     result: dict[str, FactValue | None] = {}
+    given_as: dict[str, str] = {}
     for name, value in raw.items():
-        field = model.fields.get(name)
+        field = model.resolve_field(name)
         if field is None:
-            close = difflib.get_close_matches(name, list(model.fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(name, f"unknown field{hint}"))
+            problems.append(Problem(name, f"unknown field{_did_you_mean(model, name)}"))
+            continue
+        earlier = given_as.setdefault(field.name, name)
+        if earlier != name:
+            problems.append(Problem(name, f"{field.name} is already given as {earlier!r}"))
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
-            result[name] = None
+            result[field.name] = None
             continue
         try:
-            result[name] = parse_value(field, value, today)
+            result[field.name] = parse_value(field, value, today)
         except ValueProblem as problem:
             problems.append(Problem(name, str(problem)))
     if problems:
         raise FactsError(source, problems)
     return result
+
+
+def _did_you_mean(model: CompiledModel, name: str) -> str:
+    # Aliases count as much as names: "revenu" should lead to "revenue" as typed.
+    names = {field.name: field.name for field in model.fields.values()}
+    names |= {alias: f.name for f in model.fields.values() for alias in f.aliases}
+    close = difflib.get_close_matches(name.strip().casefold(), list(names), n=1)
+    if not close:
+        return ""
+    meant = close[0]
+    field = names[meant]
+    which = "" if meant == field else f" ({field})"
+    return f"; did you mean {meant!r}{which}?"
 
 
 def facts_to_json(facts: Mapping[str, FactValue]) -> dict[str, float | str | bool]:

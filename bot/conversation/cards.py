@@ -41,6 +41,7 @@ def card_reply(texts: Texts, card: Card, *, manager: bool, note: str | None = No
 
 def _card_fields(texts: Texts, card: Card) -> tuple:  # type: ignore[type-arg]
     account, result, tr = card.account, card.result, texts.translator
+    qualified = card.qualification
     return texts.fields(
         "card",
         "fields",
@@ -55,6 +56,9 @@ def _card_fields(texts: Texts, card: Card) -> tuple:  # type: ignore[type-arg]
         completeness=tr.percent(result.completeness),
         held=result.hysteresis.held,
         raw_tier=result.hysteresis.raw_tier,
+        qualified_grade=qualified.grade if qualified else "",
+        qualified_label=texts.local(qualified.label) if qualified else "",
+        qualified_on=tr.date(qualified.at.date()) if qualified else "",
     )
 
 

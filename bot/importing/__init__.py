@@ -1,8 +1,10 @@
 """Reading account files for import: CSV or XLSX, then column mappings onto tierbot columns.
 
 * :func:`read_accounts` -- a file plus a mapping, ready for ``TieringService.import_accounts``.
-* :mod:`bot.importing.readers` -- CSV (UTF-8 with or without BOM, GB18030; comma,
-  semicolon or tab) and XLSX (first sheet or a named one).
+* :mod:`bot.importing.readers` -- CSV and XLSX files as sheets of cells, by way of
+  :mod:`bot.importing.csv_files` (UTF-8 with or without BOM, UTF-16, GB18030 or
+  Windows-1252; comma, semicolon, tab or bar) and :mod:`bot.importing.xlsx_files`
+  (first sheet or a named one; formulas by their stored results, percentages as shown).
 * :mod:`bot.importing.mapping` -- presets, mapping files and the identity mapping.
 * :mod:`bot.importing.errors` -- what is raised when a file or a mapping is unusable.
 """

@@ -25,3 +25,14 @@ class UnreadableFile(ImportFileError):
 
 class MappingError(ImportFileError):
     """A column mapping (file or preset) does not fit the model or is not valid YAML."""
+
+
+LISTED = 20  # problems of one kind listed; a whole column wrong would list every row
+
+
+def at_most(problems: Sequence[Problem], limit: int = LISTED) -> list[Problem]:
+    """The first ``limit`` problems, and how many more there are."""
+    if len(problems) <= limit:
+        return list(problems)
+    more = Problem("", f"...and {len(problems) - limit:,} more like these")
+    return [*problems[:limit], more]

@@ -80,13 +80,23 @@ def load_mapping(spec: str | None, model: CompiledModel) -> ColumnMapping:
 
 def _yaml(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(_text(path))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise MappingError(str(path), [Problem(where, f"not valid YAML: {problem}")]) from None
     return data
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        message = "not UTF-8 text, cannot decode it; save it as UTF-8"
+        raise MappingError(str(path), [Problem("encoding", message)]) from None
+    except OSError as error:
+        raise MappingError(str(path), [Problem("", f"cannot read it: {error.strerror}")]) from None
 
 
 class _Reader:
@@ -120,6 +130,9 @@ class _Reader:
     def _preset(self, name: object) -> ColumnMapping:
         if name is None:
             return IDENTITY
+        if not isinstance(name, str):
+            self._fail("preset", f"expected a preset name, not {_kind(name)}")
+            return IDENTITY
         if name not in PRESETS:
             self._fail("preset", _unknown("preset", name, PRESETS))
             return IDENTITY
@@ -127,8 +140,14 @@ class _Reader:
 
     def _target(self, path: str, column: object, *, quiet: bool = False) -> str | None:
         """A tierbot column, or None: a problem in a file, for a preset a notice (once)."""
+        if not isinstance(column, str):
+            self._fail(path, f"expected a tierbot column name, not {_kind(column)}")
+            return None
         if column in self.targets:
             return str(column)
+        field = self.model.resolve_field(column)
+        if field is not None:  # an alias ("revenue" for cumulative_revenue)
+            return field.name
         if self.strict:
             self._fail(path, _unknown("tierbot column", column, self.targets))
         elif not quiet:
@@ -159,6 +178,10 @@ class _Reader:
                 self._fail(f"values.{column}", "expected a table: the file's value -> ours")
                 continue
             for theirs, ours in table.items():
+                if isinstance(ours, dict | list):
+                    message = f"expected one value (text or a number), not {_kind(ours)}"
+                    self._fail(f"values.{column}.{theirs}", message)
+                    continue
                 self._check_value(f"values.{column}.{theirs}", target, ours)
             found[target] = {
                 (ANY_VALUE if k == ANY_VALUE else key(k)): "" if v is None else str(v)
@@ -220,6 +243,15 @@ class _Reader:
         if decimal == thousands:
             self._fail("numbers.thousands", "must differ from the decimal mark")
         return decimal, thousands
+
+
+def _kind(value: object) -> str:
+    """What a YAML value is, in the words of someone writing YAML."""
+    if isinstance(value, list):
+        return f"a list {value!r} (remove the brackets or dashes)"
+    if isinstance(value, dict):
+        return f"a mapping {value!r}"
+    return repr(value)
 
 
 def _unknown(what: str, name: object, known: Any) -> str:

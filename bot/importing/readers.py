@@ -2,28 +2,31 @@
 
 Row numbers are the spreadsheet's own (the header is row 1), so problems point at the
 row a person sees. Blank rows are skipped; cells keep their type where the format has
-one (XLSX numbers and dates), everything else is text.
+one (XLSX numbers, dates and percentages), everything else is text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
-from bot.importing.errors import UnreadableFile
+from bot.importing import csv_files
+from bot.importing.cells import Cell, Unreadable, cell_value
+from bot.importing.errors import UnreadableFile, at_most
+from bot.importing.xlsx_files import xlsx_rows
 from scoring import Problem
 
-Cell = str | float | int | bool | date | None
-
-# Excel saves "CSV UTF-8" with a byte-order mark, plain "CSV" in the system code page,
-# which on Chinese Windows is GBK, a subset of GB18030.
-ENCODINGS = ("utf-8-sig", "gb18030")
-DELIMITERS = (",", ";", "\t")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheet formats openpyxl cannot read, by extension and by their first bytes.
+UNSUPPORTED_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
+ZIP_MAGIC = b"PK\x03\x04"
+UNSUPPORTED = "unsupported format: save it as .xlsx or .csv"
+OLE2_UNSUPPORTED = (
+    "unsupported format (old Excel .xls, or a password-protected workbook): "
+    "save it as .xlsx without a password, or as .csv"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,84 +38,106 @@ class Sheet:
 
 def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     """Read ``path`` by its extension: .xlsx (first sheet or ``sheet``), else CSV."""
-    if not path.is_file():
-        raise UnreadableFile(str(path), [Problem("", "no such file")])
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    head = _head(path)
+    if head.startswith(OLE2_MAGIC):
+        raise UnreadableFile(str(path), [Problem("", OLE2_UNSUPPORTED)])
+    if path.suffix.lower() in XLSX_SUFFIXES:
         return read_xlsx(path, sheet)
+    if path.suffix.lower() in UNSUPPORTED_SUFFIXES:
+        raise UnreadableFile(str(path), [Problem("", UNSUPPORTED)])
+    if head.startswith(ZIP_MAGIC):
+        message = "a zip file, not CSV text: if it is an Excel workbook, name it .xlsx"
+        raise UnreadableFile(str(path), [Problem("", message)])
     if sheet is not None:
         raise UnreadableFile(str(path), [Problem("sheet", "only XLSX files have sheets")])
     return read_csv(path)
 
 
+def _head(path: Path) -> bytes:
+    """The file's first bytes, saying clearly why there are none to read."""
+    if path.is_dir():
+        raise UnreadableFile(str(path), [Problem("", "is a directory, not a file")])
+    if not path.is_file():
+        raise UnreadableFile(str(path), [Problem("", "no such file")])
+    try:
+        with path.open("rb") as file:
+            return file.read(len(OLE2_MAGIC))
+    except OSError as error:
+        raise _cannot_read(path, error) from None
+
+
+def _cannot_read(path: Path, error: OSError) -> UnreadableFile:
+    return UnreadableFile(str(path), [Problem("", f"cannot read it: {error.strerror}")])
+
+
 def read_csv(path: Path) -> Sheet:
-    text = _decode(path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _sheet(str(path), enumerate(records, 1))
-
-
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        return data.decode("utf-16")
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    message = "not UTF-8 or GB18030 text; save it from Excel as 'CSV UTF-8'"
-    raise UnreadableFile(str(path), [Problem("encoding", message)])
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _cannot_read(path, error) from None
+    text = csv_files.decode(source, data)
+    delimiter = csv_files.delimiter(text)
+    records = csv_files.records(source, text, delimiter)
+    return _sheet(source, enumerate(records, 1), delimiter=delimiter)
 
 
 def read_xlsx(path: Path, sheet: str | None) -> Sheet:
-    import openpyxl  # loaded only for XLSX files: it takes a while to import
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    source = str(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise UnreadableFile(source, [Problem("", f"not a readable XLSX file ({error})")]) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = ", ".join(book.sheetnames)
-            raise UnreadableFile(source, [Problem("sheet", f"no sheet {sheet!r}; sheets: {names}")])
-        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = worksheet.iter_rows(min_row=1, values_only=True)
-        return _sheet(f"{source} [{worksheet.title}]", enumerate(rows, 1))
-    finally:
-        book.close()
+    title, rows = xlsx_rows(path, sheet)
+    return _sheet(f"{path} [{title}]", enumerate(rows, 1))
 
 
-def _sheet(source: str, numbered: Iterable[tuple[int, Sequence[object]]]) -> Sheet:
+def _sheet(
+    source: str, numbered: Iterable[tuple[int, Sequence[object]]], *, delimiter: str | None = None
+) -> Sheet:
+    """The header and the non-blank rows; for CSV (``delimiter``) no cells past the header."""
     header: tuple[str, ...] | None = None
     rows: list[tuple[int, tuple[Cell, ...]]] = []
+    problems: list[Problem] = []
     for number, raw in numbered:
-        cells = tuple(_cell(value) for value in raw)
+        cells = tuple(cell_value(value) for value in raw)
         if all(cell is None for cell in cells):
             continue
         if header is None:
-            header = tuple("" if cell is None else str(cell) for cell in cells)
-            _check_header(source, header)
-        else:
-            rows.append((number, cells))
+            header = _header(source, cells)
+            continue
+        if delimiter is not None:
+            problems.extend(_extra_cells(number, cells, len(header), delimiter))
+        rows.append((number, cells))
     if header is None:
         raise UnreadableFile(source, [Problem("", "the file is empty: no header row")])
+    if problems:
+        raise UnreadableFile(source, at_most(problems))
     return Sheet(source, header, rows)
 
 
-def _cell(value: object) -> Cell:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()  # facts are dates; spreadsheets store them as midnight
-    if isinstance(value, str):
-        stripped = value.strip()
-        return stripped or None
-    if isinstance(value, bool | int | float | date):
-        return value
-    return str(value)
+def _extra_cells(
+    number: int, cells: tuple[Cell, ...], columns: int, delimiter: str
+) -> list[Problem]:
+    """A CSV row longer than its header: usually a value with an unquoted delimiter in it,
+    which shifts every cell after it into the wrong column."""
+    filled = max((index + 1 for index, cell in enumerate(cells) if cell is not None), default=0)
+    if filled <= columns:
+        return []  # empty cells past the header, as some programs write, are harmless
+    what = csv_files.DELIMITER_NAMES[delimiter]
+    message = (
+        f"{filled} cells, but the header names {columns} columns; "
+        f"a value containing {what} must be in double quotes"
+    )
+    return [Problem(f"row {number}", message)]
+
+
+def _header(source: str, cells: tuple[Cell, ...]) -> tuple[str, ...]:
+    unreadable = [
+        Problem(f"row 1, column {index}", cell.reason)
+        for index, cell in enumerate(cells, 1)
+        if isinstance(cell, Unreadable)
+    ]
+    if unreadable:
+        raise UnreadableFile(source, unreadable)
+    header = tuple("" if cell is None else str(cell) for cell in cells)
+    _check_header(source, header)
+    return header
 
 
 def _check_header(source: str, header: tuple[str, ...]) -> None:

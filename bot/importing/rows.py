@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.importing.errors import MappingError
+from bot.importing.cells import Cell, Percent, Unreadable
+from bot.importing.errors import MappingError, UnreadableFile, at_most
 from bot.importing.mapping import ANY_VALUE, ColumnMapping, key
-from bot.importing.readers import Cell, Sheet
+from bot.importing.readers import Sheet
 from bot.service.exports import COMPUTED_COLUMNS
 from bot.service.import_checks import ACCOUNT_COLUMNS, ImportRow
 from scoring import CompiledModel, Problem, parse_number
@@ -22,6 +23,7 @@ ACCOUNT_COLUMN_NAMES = {
     "aliases": ("Aliases", "Also known as", "别名"),
     "lifecycle_stage": ("Lifecycle stage", "Stage", "客户阶段", "生命周期阶段"),
 }
+REQUIRED = {"external_id": "CRM id", "name": "account name"}  # every row needs them
 _NUMBERS = frozenset({FieldType.NUMBER, FieldType.INTEGER, FieldType.PERCENT, FieldType.MONEY})
 
 
@@ -37,6 +39,8 @@ class MappedFile:
 def map_sheet(sheet: Sheet, mapping: ColumnMapping, model: CompiledModel) -> MappedFile:
     """Apply ``mapping`` to every row; columns it does not place are ignored."""
     targets = _targets(sheet, mapping, model)
+    _check_required(sheet, targets)
+    _check_cells(sheet, targets)
     converters = [(i, ours, _converter(ours, mapping, model)) for i, ours in targets]
     rows = [
         ImportRow(number, {ours: convert(_at(cells, i)) for i, ours, convert in converters})
@@ -71,6 +75,45 @@ def _targets(sheet: Sheet, mapping: ColumnMapping, model: CompiledModel) -> list
     return [(index, ours) for ours, index in targets.items()]
 
 
+def _check_required(sheet: Sheet, targets: list[tuple[int, str]]) -> None:
+    """Without a CRM id or name column every row would fail: say so once, for the header."""
+    placed = {ours for _, ours in targets}
+    columns = ", ".join(repr(name) for name in sheet.header if name) or "none"
+    problems = [
+        Problem("header", f"no column for the {what}: {_how_to_name(ours)}; columns: {columns}")
+        for ours, what in REQUIRED.items()
+        if ours not in placed
+    ]
+    if problems:
+        raise MappingError(sheet.source, problems)
+
+
+def _how_to_name(ours: str) -> str:
+    *some, last = (repr(name) for name in ACCOUNT_COLUMN_NAMES[ours][:3])
+    return f"call one {', '.join(some)} or {last}, or map one to {ours} with a mapping file"
+
+
+def _check_cells(sheet: Sheet, targets: list[tuple[int, str]]) -> None:
+    """Cells of imported columns that cannot be stored; other columns may hold anything."""
+    problems = [
+        Problem(f"row {number}, column {sheet.header[index]}", message)
+        for number, cells in sheet.rows
+        for index, _ in targets
+        if (message := _cell_problem(_at(cells, index))) is not None
+    ]
+    if problems:
+        raise UnreadableFile(sheet.source, at_most(problems))
+
+
+def _cell_problem(cell: Cell) -> str | None:
+    if isinstance(cell, Unreadable):
+        return cell.reason
+    if isinstance(cell, str) and "\x00" in cell:
+        # Databases (PostgreSQL) refuse it; it is usually left by a broken export.
+        return "contains a NUL character (\\x00); remove it and export the file again"
+    return None
+
+
 def _identity(model: CompiledModel) -> dict[str, str]:
     """Column names that mean a tierbot column without any mapping."""
     names = {key(column): column for column in ACCOUNT_COLUMNS}
@@ -78,8 +121,8 @@ def _identity(model: CompiledModel) -> dict[str, str]:
         names.update((key(spelling), column) for spelling in spellings)
     for name, field in model.fields.items():
         names[key(name)] = name
-        for _, label in field.label.texts:
-            names.setdefault(key(label), name)
+        for spelling in (*(label for _, label in field.label.texts), *field.aliases):
+            names.setdefault(key(spelling), name)
     return names
 
 
@@ -88,22 +131,23 @@ def _at(cells: tuple[Cell, ...], index: int) -> Cell:
 
 
 def _converter(ours: str, mapping: ColumnMapping, model: CompiledModel) -> Convert:
+    field = model.fields.get(ours)
     steps: list[Convert] = []
+    if field is not None and field.type is FieldType.PERCENT:
+        steps.append(_percent_points)
     table = mapping.values.get(ours)
     if table:
         steps.append(lambda cell: _translate(table, cell))
     ranges = mapping.ranges.get(ours)
     if ranges:
         steps.append(lambda cell: _range(ranges, mapping, cell))
-    field = model.fields.get(ours)
     if (
         field is not None
         and field.type in _NUMBERS
         and (mapping.decimal != "." or mapping.thousands)
     ):
         steps.append(lambda cell: _number_text(mapping, cell))
-    if not steps:
-        return lambda cell: cell
+    steps.append(_percent_text)
 
     def convert(cell: Cell) -> Cell:
         for step in steps:
@@ -111,6 +155,17 @@ def _converter(ours: str, mapping: ColumnMapping, model: CompiledModel) -> Conve
         return cell
 
     return convert
+
+
+def _percent_points(cell: Cell) -> Cell:
+    """A percent field holds points: a cell showing 35% is 35 (Excel stores 0.35)."""
+    return cell.points if isinstance(cell, Percent) else cell
+
+
+def _percent_text(cell: Cell) -> Cell:
+    """Elsewhere a percentage is the text the sheet shows: "35%", which a number field
+    refuses clearly rather than taking 0.35 or 35."""
+    return str(cell) if isinstance(cell, Percent) else cell
 
 
 def _translate(table: Mapping[str, str], cell: Cell) -> Cell:
@@ -125,6 +180,8 @@ def _translate(table: Mapping[str, str], cell: Cell) -> Cell:
 def _range(ranges: tuple[tuple[float, str], ...], mapping: ColumnMapping, cell: Cell) -> Cell:
     if cell is None or isinstance(cell, bool):
         return cell
+    if isinstance(cell, Percent):
+        return _range(ranges, mapping, cell.points)
     try:
         number = float(cell) if isinstance(cell, int | float) else _parse(mapping, str(cell))
     except ValueError:

@@ -114,8 +114,9 @@ async def _exact_row(ctx: ServiceContext, text: str) -> Row[*tuple[Any, ...]] | 
 
 @functools.cache
 def _card_columns() -> Select[*tuple[Any, ...]]:
-    """What a card shows of an account, as plain columns: its summary and its facts."""
-    return convert.summary_columns_query().add_columns(Account.facts)
+    """What a card shows of an account, as plain columns: its summary, its facts and
+    its qualification as a prospect."""
+    return convert.summary_columns_query().add_columns(Account.facts, Account.qualification)
 
 
 @functools.cache
@@ -188,6 +189,7 @@ async def _card_of_row(ctx: ServiceContext, row: Row[*tuple[Any, ...]], locale: 
         plan=what_it_takes(model, facts, result=result, today=today),
         recent_changes=tuple(convert.tier_change_view(change) for change in changes),
         locale=locale,
+        qualification=convert.qualification_view(row.qualification),
     )
 
 
@@ -229,6 +231,7 @@ async def build_card(
         plan=what_it_takes(model, facts, result=result, today=ctx.today()),
         recent_changes=tuple(await recent_changes(session, account.id, RECENT_CHANGES)),
         locale=locale,
+        qualification=convert.qualification_view(account.qualification),
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -13,9 +14,11 @@ from bot.service.views import (
     AccountSummary,
     ChatIdentityView,
     PersonView,
+    QualificationView,
     TierChangeView,
 )
 from bot.store.tables import Account, ChatIdentity, Person, TierChange
+from scoring import LocalText
 
 
 def account_summary(account: Account, owner_name: str | None) -> AccountSummary:
@@ -134,4 +137,18 @@ def person_view(person: Person | Any, identities: Sequence[ChatIdentity | Any]) 
         identities=tuple(
             ChatIdentityView(i.platform.value, i.platform_user_id, i.team_id) for i in identities
         ),
+    )
+
+
+def qualification_view(document: Mapping[str, Any] | None) -> QualificationView | None:
+    """A qualification kept with an account (see :mod:`bot.service.qualifications`)."""
+    if not document:
+        return None
+    return QualificationView(
+        grade=document["grade"],
+        label=LocalText.of(document.get("label") or document["grade"]),
+        model=document.get("model", ""),
+        answers=document.get("answers", {}),
+        at=datetime.fromisoformat(document["at"]),
+        by=document.get("by"),
     )

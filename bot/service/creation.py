@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,10 @@ class NewAccount:
     aliases: Sequence[str] = ()
     cause: ScoreCause = ScoreCause.UPDATE
     notify: bool = True  # False for bulk imports: a first grade is not news to anyone
+    qualification: dict[str, Any] | None = None  # a prospect's, as qualifications keeps it
+
+
+QUALIFY = "qualify"  # the audit action of a qualification kept with an account
 
 
 async def create_account(ctx: ServiceContext, actor: Actor, new: NewAccount) -> Card:
@@ -65,6 +70,7 @@ async def _create(
             aliases=[a.strip() for a in new.aliases if a.strip()],
             lifecycle_stage=new.lifecycle_stage,
             facts=stored_facts.merge({}, values),
+            qualification=new.qualification,
             created_at=ctx.clock.now(),
         )
         facts = stored_facts.decode(model, account.facts)
@@ -81,6 +87,15 @@ async def _create(
             at=ctx.clock.now(),
             after=snapshot(account),
         )
+        if new.qualification is not None:
+            audit.record(
+                session,
+                actor,
+                QUALIFY,
+                (audit.ACCOUNT, account.id),
+                at=ctx.clock.now(),
+                after={"qualification": new.qualification},
+            )
         await record_move(
             session,
             ctx,

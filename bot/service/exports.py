@@ -26,7 +26,15 @@ from scoring.engine import criterion_points, fact_env
 BATCH = 5_000
 TOP_REASONS = 3
 ACCOUNT_COLUMNS = ("external_id", "name", "owner", "aliases", "lifecycle_stage")
-COMPUTED_COLUMNS = ("tier", "score", "scored_tier", "override", "override_until", "reasons")
+COMPUTED_COLUMNS = (
+    "tier",
+    "score",
+    "scored_tier",
+    "override",
+    "override_until",
+    "reasons",
+    "qualified",  # a prospect's last qualification grade (A: likely to close within 3 months)
+)
 _ACCOUNTS = cast(Table, Account.__table__)
 _READ = [
     _ACCOUNTS.c[name]
@@ -43,6 +51,7 @@ _READ = [
         "scored_tier",
         "override_tier",
         "override_until",
+        "qualification",
     )
 ]
 
@@ -98,6 +107,7 @@ def _row(model: CompiledModel, people: Mapping[int, str], row: Any, today: date)
         row.override_tier or "",
         row.override_until.isoformat() if row.override_until else "",
         reasons(model, facts, today),
+        (row.qualification or {}).get("grade", ""),
         *(cell(field, facts.get(name)) for name, field in model.fields.items()),
     )
 

@@ -29,6 +29,7 @@ from bot.service import (
     models,
     overrides,
     people,
+    qualifications,
     regrading,
     search_index,
     undo,
@@ -195,6 +196,20 @@ class TieringService:
             name, dict(facts or {}), owner_id, external_id, lifecycle_stage, aliases, cause, notify
         )
         return await creation.create_account(self._ctx, actor, new)
+
+    async def save_qualification(
+        self,
+        actor: Actor,
+        name: str,
+        qualified: qualifications.QualifiedProspect,
+        *,
+        facts: Mapping[str, object] | None = None,
+    ) -> qualifications.SavedQualification:
+        """Keep a prospect's qualification with the account of that name, or with a new
+        prospect account (see :mod:`bot.service.qualifications`)."""
+        return await qualifications.save_qualification(
+            self._ctx, actor, name, qualified, facts or {}
+        )
 
     # -- files in and out -------------------------------------------------------------
 

@@ -54,9 +54,20 @@ class CheckedRow:
 
 def unknown_columns(model: CompiledModel, rows: Sequence[ImportRow]) -> list[str]:
     """Columns of ``rows`` that are neither account columns nor fields of ``model``."""
-    known = {*ACCOUNT_COLUMNS, *model.fields}
+    facts = fact_columns(model, rows)
     seen = dict.fromkeys(column for row in rows for column in row.values)
-    return [column for column in seen if column not in known]
+    return [column for column in seen if column not in ACCOUNT_COLUMNS and column not in facts]
+
+
+def fact_columns(model: CompiledModel, rows: Sequence[ImportRow]) -> frozenset[str]:
+    """The columns of ``rows`` that are facts: a field's name or one of its aliases
+    ("revenue" for cumulative_revenue), account columns coming first."""
+    seen = dict.fromkeys(column for row in rows for column in row.values)
+    return frozenset(
+        column
+        for column in seen
+        if column not in ACCOUNT_COLUMNS and model.resolve_field(column) is not None
+    )
 
 
 def check_rows(
@@ -71,9 +82,10 @@ def check_rows(
     checked: list[CheckedRow] = []
     problems: list[RowProblem] = []
     first_row: dict[str, int] = {}
+    facts = fact_columns(model, rows)
     for done, row in enumerate(rows, 1):
         found: list[RowProblem] = []
-        result = _check(model, people, row, today, headers, found)
+        result = _check(model, people, row, _Given(today, headers, facts), found)
         external_id = result.external_id if result else _text(row.values.get("external_id"))
         if external_id in first_row:
             message = f"{external_id!r} is also on row {first_row[external_id]}"
@@ -89,15 +101,20 @@ def check_rows(
     return checked, problems
 
 
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """What checking a row needs beside the row: today, the file's names for its columns,
+    and which columns are facts."""
+
+    today: date
+    headers: Mapping[str, str]
+    facts: frozenset[str]
+
+
 def _check(
-    model: CompiledModel,
-    people: People,
-    row: ImportRow,
-    today: date,
-    headers: Mapping[str, str],
-    found: list[RowProblem],
+    model: CompiledModel, people: People, row: ImportRow, given: _Given, found: list[RowProblem]
 ) -> CheckedRow | None:
-    values = row.values
+    values, headers = row.values, given.headers
     external_id = _text(values.get("external_id"))
     name = " ".join(_text(values.get("name")).split())
     if not external_id:
@@ -110,7 +127,7 @@ def _check(
         message = f"no person named {owner!r} (add them with: tierbot people add)"
         found.append(_problem(row, "owner", message, headers))
     stage = _stage(row, headers, found)
-    facts = _facts(model, row, today, headers, found)
+    facts = _facts(model, row, given, found)
     if found:
         return None
     aliases = _aliases(values.get("aliases"))
@@ -132,17 +149,13 @@ def _stage(
 
 
 def _facts(
-    model: CompiledModel,
-    row: ImportRow,
-    today: date,
-    headers: Mapping[str, str],
-    found: list[RowProblem],
+    model: CompiledModel, row: ImportRow, given: _Given, found: list[RowProblem]
 ) -> dict[str, FactValue]:
-    given = {k: v for k, v in row.values.items() if k in model.fields and not _blank(v)}
+    facts = {k: v for k, v in row.values.items() if k in given.facts and not _blank(v)}
     try:
-        checked = validate_facts(model, given, today=today)
+        checked = validate_facts(model, facts, today=given.today)
     except FactsError as error:
-        found.extend(_problem(row, p.path, p.message, headers) for p in error.problems)
+        found.extend(_problem(row, p.path, p.message, given.headers) for p in error.problems)
         return {}
     return {name: value for name, value in checked.items() if value is not None}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store.enums import Language, LifecycleStage, Role, ScoreCause
-from scoring import CompiledModel, FactValue, ScoreResult, WhatItTakes
+from scoring import CompiledModel, FactValue, LocalText, ScoreResult, WhatItTakes
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,18 @@ class TierChangeView:
 
 
 @dataclass(frozen=True, slots=True)
+class QualificationView:
+    """A prospect's last qualification: its grade by time to close, and what was answered."""
+
+    grade: str
+    label: LocalText  # e.g. "likely to close within 3 months"
+    model: str  # the prospect model that asked, as "name vN"
+    answers: Mapping[str, object]
+    at: datetime
+    by: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """Everything the tier card shows about one account."""
 
@@ -60,6 +72,7 @@ class Card:
     plan: WhatItTakes
     recent_changes: tuple[TierChangeView, ...]
     locale: str = "en"  # the language the card was asked for
+    qualification: QualificationView | None = None
 
 
 @dataclass(frozen=True, slots=True)

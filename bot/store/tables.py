@@ -133,6 +133,9 @@ class Account(Base):
     model_name: Mapped[str | None]
     model_version: Mapped[int | None]
     completeness: Mapped[float | None]  # share of the model's inputs that are known
+    # The last prospect qualification (see bot.service.qualifications): a grade by time
+    # to close, beside the tier, which grades value.
+    qualification: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONDocument)
 
     override_tier: Mapped[str | None]
     override_reason: Mapped[str | None] = mapped_column(Text)

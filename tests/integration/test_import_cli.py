@@ -76,3 +76,47 @@ def test_a_dry_run_lists_the_changes_and_writes_nothing(tierbot: CliRunner) -> N
     assert "row 4  1002  Globex: new, tier" in dry.output
     assert exported.exit_code == 0
     assert exported.stdout.count("\n") == 1  # the header only
+
+
+def test_a_file_without_an_id_column_is_one_header_problem_not_one_per_row(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    book = tmp_path / "book.csv"
+    book.write_text("Foo,Name\n" + "".join(f"{i},Acme {i}\n" for i in range(3000)), "utf-8")
+
+    result = run(tierbot, "import", book)
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 2, result.output  # the headline and one problem
+    assert "book.csv header: no column for the CRM id" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "unsupported format"),
+        ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "unsupported format"),
+        ("book.ods", b"PK\x03\x04" + bytes(100), "unsupported format: save it as .xlsx or .csv"),
+        ("book.csv", b"PK\x03\x04" + bytes(100), "a zip file, not CSV text"),
+    ],
+)
+def test_a_spreadsheet_format_we_cannot_read_says_so(
+    tierbot: CliRunner, tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    result = run(tierbot, "import", path)
+
+    assert result.exit_code == 2
+    assert f"{path}: {problem}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_directory_given_as_the_file_is_called_a_directory(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    result = run(tierbot, "import", tmp_path)
+
+    assert result.exit_code == 2
+    assert f"{tmp_path}: is a directory, not a file" in result.output

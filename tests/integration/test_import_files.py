@@ -135,7 +135,7 @@ def test_a_bad_mapping_file_names_the_file_each_key_and_the_problem(
     [
         (b"", "the file is empty: no header row"),
         (b"Name,name\nAcme,Acme\n", "column name: appears twice (columns 1 and 2)"),
-        (b"Name\n\xff\xfe\xfd\x81\n", "encoding: not UTF-8 or GB18030 text"),
+        (b"Name\n\xff\xfe\xfd\x81\n", "encoding: not UTF-8, GB18030 or Windows-1252 text"),
     ],
 )
 def test_an_unreadable_file_says_why(
@@ -154,3 +154,90 @@ def test_an_unreadable_file_says_why(
 def test_a_missing_sheet_lists_the_sheets(model: CompiledModel) -> None:
     with pytest.raises(ImportFileError, match="no sheet 'Data'; sheets: Accounts, Archive"):
         read_accounts(FIXTURES / "accounts.xlsx", model, sheet="Data")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "problem"),
+    [
+        (
+            "columns: {Firma: [name]}\n",
+            "columns.Firma: expected a tierbot column name, not a list ['name'] "
+            "(remove the brackets or dashes)",
+        ),
+        (
+            "values:\n  industry:\n    Banking: [finance]\n",
+            "values.industry.Banking: expected one value (text or a number), "
+            "not a list ['finance'] (remove the brackets or dashes)",
+        ),
+        (
+            "preset: [hubspot]\n",
+            "preset: expected a preset name, not a list ['hubspot'] "
+            "(remove the brackets or dashes)",
+        ),
+    ],
+)
+def test_a_mapping_with_a_list_where_a_name_belongs_names_the_key(
+    model: CompiledModel, tmp_path: Path, yaml_text: str, problem: str
+) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(yaml_text, encoding="utf-8")
+
+    with pytest.raises(MappingError) as caught:
+        read_accounts(FIXTURES / "hubspot_companies.csv", model, mapping=str(mapping))
+
+    assert caught.value.source == str(mapping)
+    assert [str(p) for p in caught.value.problems] == [problem]
+
+
+def test_a_mapping_file_saved_as_gbk_asks_for_utf8(model: CompiledModel, tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_bytes("columns:\n  公司: name\n".encode("gbk"))
+
+    with pytest.raises(MappingError) as caught:
+        read_accounts(FIXTURES / "hubspot_companies.csv", model, mapping=str(mapping))
+
+    assert caught.value.source == str(mapping)
+    assert [str(p) for p in caught.value.problems] == [
+        "encoding: not UTF-8 text, cannot decode it; save it as UTF-8"
+    ]
+
+
+@pytest.mark.parametrize("mapping", [None, "salesforce"])
+def test_a_file_without_an_id_or_name_column_says_so_once(
+    model: CompiledModel, tmp_path: Path, mapping: str | None
+) -> None:
+    path = tmp_path / "book.csv"
+    path.write_text("Foo,Bar\n" + "".join(f"{i},x\n" for i in range(3000)), encoding="utf-8")
+
+    with pytest.raises(MappingError) as caught:
+        read_accounts(path, model, mapping=mapping)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "header: no column for the CRM id: call one 'External ID', 'CRM ID' or 'ID', "
+        "or map one to external_id with a mapping file; columns: 'Foo', 'Bar'",
+        "header: no column for the account name: call one 'Name', 'Account name' or "
+        "'Company name', or map one to name with a mapping file; columns: 'Foo', 'Bar'",
+    ]
+
+
+def test_columns_named_by_a_fields_alias_are_imported_as_that_field(
+    model: CompiledModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("external_id,name,Revenue,growth,销售利润率\nK-1,Kovira,1.2M,35%,12%\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns:\n  Umsatz: revenue\n", encoding="utf-8")
+    other = tmp_path / "de.csv"
+    other.write_text("external_id,name,Umsatz\nK-2,Talmex,2M\n")
+
+    [row] = values(path, model)
+    [mapped] = values(other, model, mapping=str(mapping))
+
+    assert row == {
+        "external_id": "K-1",
+        "name": "Kovira",
+        "cumulative_revenue": "1.2M",
+        "revenue_growth": "35%",
+        "profit_margin": "12%",
+    }
+    assert mapped["cumulative_revenue"] == "2M"

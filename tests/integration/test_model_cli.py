@@ -103,13 +103,13 @@ def test_score_shows_a_stored_account_and_what_a_change_would_do_without_saving_
 
 def test_score_of_an_account_names_what_was_wrong(tierbot: CliRunner) -> None:
     unknown = tierbot.invoke(app, ["score", "--account", "aplex"])
-    bad = tierbot.invoke(app, ["score", "--account", "apex", "--facts", '{"revenue": "1M"}'])
+    bad = tierbot.invoke(app, ["score", "--account", "apex", "--facts", '{"turnover": "1M"}'])
     neither = tierbot.invoke(app, ["score"])
 
     assert unknown.exit_code == 2
     assert "did you mean: Apex?" in unknown.output
     assert bad.exit_code == 2
-    assert "revenue: unknown field" in bad.output
+    assert "turnover: unknown field" in bad.output
     assert neither.exit_code == 2
     assert "--account" in neither.output
 

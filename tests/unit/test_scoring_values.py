@@ -92,6 +92,44 @@ def test_text_that_is_not_a_number_is_refused(text: str, message: str) -> None:
     assert str(caught.value).startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1e20", 1e20),
+        ("1.5E+3", 1500.0),
+        ("1e-05", 1e-05),
+        ("-2.5e6", -2_500_000.0),
+        ("1.2e+16", 1.2e16),
+    ],
+)
+def test_a_number_in_scientific_notation_as_exports_write_it_is_read(
+    text: str, number: float
+) -> None:
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nan", "'nan' is not a number"),
+        ("inf", "'inf' is not a number"),
+        ("-Infinity", "'-Infinity' is not a number"),
+        ("1e999", "'1e999' is too large to be a number"),
+        ("1e305亿", "'1e305亿' is too large to be a number"),
+        ("1e", "unknown unit 'e' in '1e'"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_refused_in_any_notation(text: str, message: str) -> None:
+    with pytest.raises(ValueProblem) as caught:
+        parse_number(text)
+
+    assert str(caught.value).startswith(message)
+
+
+def test_a_money_fact_in_scientific_notation_is_read() -> None:
+    assert _parse("revenue", "1.5E+7") == 15_000_000.0
+
+
 def test_a_money_fact_reads_units_and_keeps_numbers() -> None:
     assert _parse("revenue", "1.5亿") == 150_000_000.0
     assert _parse("revenue", 350_000) == 350_000.0

@@ -14,11 +14,14 @@ from bot.conversation.messages import Button, ButtonStyle, Reply, ReplyKind, Sec
 from bot.conversation.parser import Command
 from bot.conversation.texts import Texts, flat
 from bot.conversation.turn import Turn
+from bot.service.qualifications import QualifiedProspect
 from scoring import (
     CompiledModel,
     FactValue,
+    LocalText,
     Qualification,
     QualificationError,
+    facts_to_json,
     parse_answer,
     qualify,
 )
@@ -71,13 +74,29 @@ class QualifyFlow:
         if not name:
             return Reply(title=turn.texts("qualify", "save_needs_name"), kind=ReplyKind.ERROR)
         active = await turn.service.active_model()
-        facts = {k: v for k, v in _answers(state).items() if k in active.fields}
-        card = await turn.service.create_account(
-            turn.actor, name, facts=facts, owner_id=turn.person.id
+        answers = _answers(state)
+        facts = {k: v for k, v in answers.items() if k in active.fields}
+        saved = await turn.service.save_qualification(
+            turn.actor, name, self._qualified(answers), facts=facts
         )
         await turn.service.clear_state(*_key(turn))
-        note = turn.texts("qualify", "saved", grade=state.get("grade", ""))
-        return card_reply(turn.texts, card, manager=turn.is_manager, note=note)
+        grade = state.get("grade", "")
+        note = turn.texts(
+            "qualify", "saved" if saved.created else "added", grade=grade, name=flat(name)
+        )
+        return card_reply(turn.texts, saved.card, manager=turn.is_manager, note=note)
+
+    def _qualified(self, answers: dict[str, FactValue]) -> QualifiedProspect:
+        result = qualify(self.model, answers)
+        grade = result.provisional_grade
+        tier = self.model.tier(grade)
+        label = result.close_window or (tier.label if tier is not None else LocalText.of(grade))
+        return QualifiedProspect(
+            grade=grade,
+            label=label,
+            model=f"{self.model.name} v{self.model.version}",
+            answers=dict(facts_to_json(answers)),
+        )
 
     def _choice_by_number(self, field: str, raw: str) -> str:
         definition = self.model.fields.get(field)
