@@ -30,9 +30,24 @@ _MULTIPLIERS = {
 }
 # The exponent: exports write very large and very small numbers as 1e+20 or 1e-05.
 _NUMBER = re.compile(
-    r"^(?P<sign>[-+]?)\s*[$¥￥€£]?\s*(?P<digits>(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*"
-    r"(?P<suffix>[a-z]+?|[千万萬亿億]|%)??\s*(?:元|rmb|cny|usd|eur)?$"
+    r"^(?P<sign>[-+]?)\s*(?P<symbol>[$¥￥€£]?)\s*"
+    r"(?P<digits>(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)\s*"
+    r"(?P<suffix>[a-z]+?|[千万萬亿億]|%)??\s*(?P<code>元|rmb|cny|usd|eur|gbp)?$"
 )
+# The currency a symbol or code names (¥ is the yuan here: the models count in CNY).
+_CURRENCIES = {
+    "$": "USD",
+    "¥": "CNY",
+    "￥": "CNY",
+    "€": "EUR",
+    "£": "GBP",
+    "元": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+}
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "on", "是", "有", "对", "對", "是的"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "off", "否", "无", "無", "不", "不是", "没有"})
 _DAYS_AGO = re.compile(r"^(\d+)\s*(?:d|days?|天)\s*(?:ago|前)?$")
@@ -47,6 +62,11 @@ def parse_number(text: str) -> float:
 
     Only finite numbers: ``nan``, ``inf`` and ``1e999`` are refused.
     """
+    return parse_amount(text)[0]
+
+
+def parse_amount(text: str) -> tuple[float, str | None]:
+    """:func:`parse_number`, with the currency the text names (``$5k``: USD), if any."""
     cleaned = text.strip().lower().replace(" ", "")
     match = _NUMBER.match(cleaned)
     if not match:
@@ -59,7 +79,22 @@ def parse_number(text: str) -> float:
         value *= _MULTIPLIERS[suffix]
     if not math.isfinite(value):
         raise ValueProblem(f"{text!r} is too large to be a number")
-    return -value if match["sign"] == "-" else value
+    currency = _CURRENCIES.get(match["symbol"] or match["code"] or "")
+    return (-value if match["sign"] == "-" else value), currency
+
+
+def _same_currency(field: FieldDef, raw: str, currency: str | None) -> None:
+    """An amount in another currency is not taken as if it were in the field's: $5k is
+    not ¥5k. Converting is the person's call, at the rate they mean."""
+    if currency is None:
+        return
+    if field.type is not FieldType.MONEY:
+        raise ValueProblem(f"{raw!r} is an amount of money; {field.name} is not")
+    if field.unit and currency != field.unit.upper():
+        raise ValueProblem(
+            f"{raw!r} is in {currency} but {field.name} is in {field.unit}; "
+            f"give the amount in {field.unit}"
+        )
 
 
 def parse_value(field: FieldDef, raw: object, today: date | None = None) -> FactValue:
@@ -81,7 +116,8 @@ def _numeric(field: FieldDef, raw: object) -> float:
     elif isinstance(raw, str):
         if raw.strip().endswith("%") and field.type is not FieldType.PERCENT:
             raise ValueProblem(f"{raw!r} is a percentage but {field.name} is a {field.type}")
-        value = parse_number(raw)
+        value, currency = parse_amount(raw)
+        _same_currency(field, raw, currency)
     else:
         raise ValueProblem(f"expected a number, got {type(raw).__name__}")
     if not math.isfinite(value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from datetime import date
 
@@ -134,6 +135,17 @@ def test_a_money_fact_reads_units_and_keeps_numbers() -> None:
     assert _parse("revenue", "1.5亿") == 150_000_000.0
     assert _parse("revenue", 350_000) == 350_000.0
     assert isinstance(_parse("revenue", 350_000), float)
+
+
+def test_an_amount_in_another_currency_is_refused_not_taken_as_the_fields() -> None:
+    yuan = dataclasses.replace(MODEL.fields["revenue"], unit="CNY")
+    assert parse_value(yuan, "¥5k") == parse_value(yuan, "5千元") == parse_value(yuan, "5k") == 5000
+    with pytest.raises(ValueProblem, match=r"'\$5k' is in USD but revenue is in CNY"):
+        parse_value(yuan, "$5k")
+    with pytest.raises(ValueProblem, match="'€3M' is in EUR"):
+        parse_value(yuan, "€3M")
+    with pytest.raises(ValueProblem, match="'¥3' is an amount of money; orders is not"):
+        _parse("orders", "¥3")
 
 
 def test_a_percent_fact_reads_with_or_without_the_sign() -> None:
