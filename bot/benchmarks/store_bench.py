@@ -8,7 +8,9 @@ One run seeds the accounts, then measures side by side:
     :mod:`bot.benchmarks.sql_scoring`), in a transaction that is rolled back; its
     scores are compared with the service's on a sample, so the comparison is honest;
 (c) fuzzy lookup latency over queries with realistic typos and partial names;
-(d) the peak memory of the whole run.
+(d) the peak memory of the whole run;
+(e) the daily re-grade as it runs the day after: every account read and scored as of
+    tomorrow, those whose dated facts crossed a band written with history.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +32,14 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.heap import settle_after_startup
-from bot.app import App, running_app
+from bot.app import App, build_service, running_app
 from bot.benchmarks.names import NAME_SETS, lookup_queries
 from bot.benchmarks.sql_scoring import update_statement
 from bot.benchmarks.store_seed import seed_store
+from bot.clock import ManualClock
 from bot.model_files import read_model_text
 from bot.service.actor import Actor
+from bot.service.rescoring import Tally
 from bot.settings import load_settings
 from bot.store.tables import Account
 from bot.testing.databases import sqlite_url, temporary_postgres_database
@@ -70,6 +75,9 @@ class StoreFigures:
     lookups: int
     lookup_p50_ms: float
     lookup_p99_ms: float
+    regrade_seconds: float
+    regraded: int  # accounts whose score moved a day on
+    regrade_changed: int  # ...and whose tier moved
     peak_mb: float
 
     @property
@@ -141,6 +149,7 @@ async def _measure(
     rescore_seconds = time.perf_counter() - started
     by_service = await _scores(app, sample)
     latencies = await _lookups(app, accounts, names, report)
+    regrade_seconds, regraded = await _regrade_tomorrow(app, report)
     return StoreFigures(
         accounts=accounts,
         names=names,
@@ -157,8 +166,22 @@ async def _measure(
         lookups=len(latencies),
         lookup_p50_ms=_percentile(latencies, 0.50),
         lookup_p99_ms=_percentile(latencies, 0.99),
+        regrade_seconds=regrade_seconds,
+        regraded=regraded.rescored,
+        regrade_changed=regraded.changed,
         peak_mb=peak_memory_mb(),
     )
+
+
+async def _regrade_tomorrow(app: App, report: Progress) -> tuple[float, Tally]:
+    """The daily pass as it runs a day later, when some last orders crossed a band."""
+    tomorrow = ManualClock(app.clock.now() + timedelta(days=1))
+    service = build_service(app.settings, app.database, tomorrow)
+    started = time.perf_counter()
+    tally = await service.regrade(
+        Actor.cli(), progress=lambda done, total: report("re-grade", done, total)
+    )
+    return time.perf_counter() - started, tally
 
 
 Scores = dict[int, tuple[float | None, str | None]]

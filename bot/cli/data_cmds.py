@@ -392,3 +392,7 @@ def _print_store(f: StoreFigures) -> None:
         f"(d) peak memory {f.peak_mb:,.0f} MB   "
         f"(target <= {TARGET_PEAK_MB:g} MB: {verdict(f.peak_mb <= TARGET_PEAK_MB)})"
     )
+    console.print(
+        f"(e) daily re-grade a day later: {f.regrade_seconds:.1f} s; {f.regraded:,} scores moved, "
+        f"{f.regrade_changed:,} changed tier"
+    )
