@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,20 @@ class NewAccount:
 
 
 QUALIFY = "qualify"  # the audit action of a qualification kept with an account
+
+
+def record_qualification(
+    session: AsyncSession,
+    actor: Actor,
+    account: Account,
+    before: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Audit the qualification ``account`` now holds; ``before`` as the audit log had it
+    (None for a new account)."""
+    after = {"qualification": account.qualification}
+    target = (audit.ACCOUNT, account.id)
+    audit.record(session, actor, QUALIFY, target, at=now, before=before, after=after)
 
 
 async def create_account(ctx: ServiceContext, actor: Actor, new: NewAccount) -> Card:
@@ -88,14 +103,7 @@ async def _create(
             after=snapshot(account),
         )
         if new.qualification is not None:
-            audit.record(
-                session,
-                actor,
-                QUALIFY,
-                (audit.ACCOUNT, account.id),
-                at=ctx.clock.now(),
-                after={"qualification": new.qualification},
-            )
+            record_qualification(session, actor, account, None, ctx.clock.now())
         await record_move(
             session,
             ctx,

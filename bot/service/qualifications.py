@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.service import accounts, audit, creation
+from bot.service import accounts, creation
 from bot.service.actor import Actor
 from bot.service.context import ServiceContext, transaction
-from bot.service.creation import QUALIFY
 from bot.service.grading import score_account
 from bot.service.permissions import require_editor
 from bot.service.views import Card
@@ -58,15 +57,7 @@ async def save_qualification(
         require_editor(actor, account.owner_id, reps_update_all=ctx.reps_update_all)
         before = {"qualification": account.qualification}
         account.qualification = document
-        audit.record(
-            session,
-            actor,
-            QUALIFY,
-            (audit.ACCOUNT, account.id),
-            at=ctx.clock.now(),
-            before=before,
-            after={"qualification": document},
-        )
+        creation.record_qualification(session, actor, account, before, ctx.clock.now())
         model = (await ctx.models.active(session)).model
         result = score_account(ctx, model, account)
         card = await accounts.build_card(session, ctx, account, model, result)
