@@ -20,6 +20,7 @@ from bot.benchmarks.synthetic import rows_from_columns, synthetic_columns
 from bot.clock import ManualClock
 from bot.service import TieringService
 from bot.service.actor import Actor
+from bot.service.errors import PersonNotFound
 from bot.service.import_checks import ImportRow
 from bot.store.enums import Channel, Role
 from scoring import CompiledModel, FactValue, facts_to_json
@@ -105,11 +106,9 @@ async def ensure_demo_data(app: App, *, console_person: str, seed: int = 7) -> i
 
 async def _people(service: TieringService, console_person: str) -> list[str]:
     """Everyone who owns accounts, by name (the import matches owners by name)."""
-    cli = Actor.cli()
-    for name in REPS:
-        await service.add_person(cli, name, Role.REP)
+    reps = [await _person(service, name, Role.REP) for name in REPS]
     for name in MANAGERS:
-        await service.add_person(cli, name, Role.MANAGER)
+        await _person(service, name, Role.MANAGER)
     me = await service.ensure_person(
         "console",
         console_person,
@@ -118,7 +117,16 @@ async def _people(service: TieringService, console_person: str) -> list[str]:
         language=None,
         team_id=None,
     )
-    return [*REPS, me.name]
+    return [*reps, me.name]
+
+
+async def _person(service: TieringService, name: str, role: Role) -> str:
+    """The person called ``name``: one already there (added by hand before the demo was
+    loaded) is used as they are, role and all, rather than failing the demo."""
+    try:
+        return (await service.person_by_name(name)).name
+    except PersonNotFound:
+        return (await service.add_person(Actor.cli(), name, role)).name
 
 
 async def _accounts(

@@ -199,10 +199,10 @@ def people_add(
 
 @people_app.command("list")
 def people_list() -> None:
-    """List everyone with their role and chat accounts."""
+    """List everyone with their role, chat accounts and email."""
     for person in with_app(lambda app: app.service.list_people()):
         links = ", ".join(f"{i.platform}:{i.platform_user_id}" for i in person.identities)
-        console.print(f"{person.name}\t{person.role.value}\t{links}")
+        console.print(f"{person.name}\t{person.role.value}\t{links}\t{person.email or ''}")
 
 
 @people_app.command("remove")

@@ -21,7 +21,7 @@ from bot.cli.app_cmds import with_app
 from bot.cli.output import console, errors, fail, user_errors
 from bot.service.actor import Actor
 from bot.service.errors import InvalidInput
-from bot.service.views import ImportChange, ImportReport, RowProblem
+from bot.service.views import AccountExport, ImportChange, ImportReport, RowProblem
 from scoring import ImpactReport, Problem
 
 if TYPE_CHECKING:
@@ -53,20 +53,23 @@ def fail_with(source: str, problems: Sequence[Problem | RowProblem], headline: s
     raise typer.Exit(2)
 
 
+# A headline, or one chosen by the source of the problems (e.g. the model file or not).
+Headline = str | Callable[[str], str]
+
+
 @contextmanager
-def reported(headline: str) -> Iterator[None]:
+def reported(headline: Headline) -> Iterator[None]:
     """InvalidInput and unusable files end the command with every problem listed."""
     from bot.importing import ImportFileError
 
     try:
         yield
-    except InvalidInput as error:
-        fail_with(error.source, error.problems, headline)
-    except ImportFileError as error:
-        fail_with(error.source, error.problems, headline)
+    except (InvalidInput, ImportFileError) as error:
+        title = headline if isinstance(headline, str) else headline(error.source)
+        fail_with(error.source, error.problems, title)
 
 
-def with_app_reported(work: Callable[[App], Awaitable[T]], headline: str) -> T:
+def with_app_reported(work: Callable[[App], Awaitable[T]], headline: Headline) -> T:
     """``with_app``, listing every problem of an InvalidInput rather than one line of them."""
 
     async def reported_work(app: App) -> T:
@@ -74,6 +77,12 @@ def with_app_reported(work: Callable[[App], Awaitable[T]], headline: str) -> T:
             return await work(app)
 
     return with_app(reported_work)
+
+
+def at_least_zero(option: str, value: int) -> None:
+    """How many lines to list: a negative count would cut the list from its end."""
+    if value < 0:
+        fail(f"{option} {value}: not a count of lines to list; give 0 or more")
 
 
 @contextmanager
@@ -114,6 +123,7 @@ def import_command(
     show: Annotated[int, typer.Option(help="Changes listed in a dry run.")] = MOVES_SHOWN,
 ) -> None:
     """Create or update accounts from a CSV or XLSX file, matched by external id."""
+    at_least_zero("--show", show)
 
     async def work(app: App) -> ImportReport:
         from bot.importing import read_accounts
@@ -131,13 +141,22 @@ def import_command(
                 skip_invalid=skip_invalid,
                 notify=notify,
                 headers=mapped.headers,
-                progress=progress,
+                progress=_counted(progress),
             )
 
     report = with_app_reported(work, f"nothing imported from {file.name}")
     _print_report(report, show)
     if report.skipped and report.created + report.updated + report.unchanged == 0:
         fail_with(report.source, report.skipped, f"nothing imported from {report.source}")
+
+
+# What each import phase counts: rows are checked one by one, but written in a few
+# steps (accounts, names, history, audit, moves) each covering every row.
+IMPORT_PHASES = {"checking": "checking (rows)", "writing": "writing (steps)"}
+
+
+def _counted(progress: Callable[[str, int, int], None]) -> Callable[[str, int, int], None]:
+    return lambda phase, done, total: progress(IMPORT_PHASES.get(phase, phase), done, total)
 
 
 def _ignored(columns: Sequence[str]) -> list[str]:
@@ -194,7 +213,7 @@ def export_command(
     """Write accounts as CSV: account columns, tier, score, top reasons and every fact."""
 
     async def work(app: App) -> int:
-        export = await app.service.export_accounts(tier=tier, owner=owner)
+        export = await _export(app, tier, owner)
         with _opened(output) as stream:
             writer = csv.writer(stream)
             writer.writerow(export.columns)
@@ -206,6 +225,20 @@ def export_command(
 
     written = with_app_reported(work, "nothing exported")
     errors.print(f"exported {written:,} accounts" + (f" to {output}" if output else ""))
+
+
+async def _export(app: App, tier: str | None, owner: str | None) -> AccountExport:
+    """The export's rows, or one line naming the option that picks nothing."""
+    from bot.service.errors import PersonNotFound
+
+    try:
+        return await app.service.export_accounts(tier=tier, owner=owner)
+    except PersonNotFound as error:
+        fail(f"--owner: {error}; nothing exported")
+    except InvalidInput as error:
+        # The service names the filter (``tier``) it could not use.
+        wrong = "; ".join(f"--{p.path}: {p.message}" for p in error.problems)
+        fail(f"{wrong}; nothing exported")
 
 
 @contextmanager
@@ -249,11 +282,24 @@ def preview_command(
     moves: Annotated[int, typer.Option(help="Tier moves listed.")] = MOVES_SHOWN,
 ) -> None:
     """Show which stored accounts a new model would move up or down; changes nothing."""
+    at_least_zero("--moves", moves)
     text, source = _model_text(file)
     impact = with_app_reported(
-        lambda app: app.service.preview_model(text, source), f"{source} is not a valid model"
+        lambda app: app.service.preview_model(text, source), _model_headline(source)
     )
     _print_impact(impact, moves)
+
+
+def _model_headline(source: str) -> Callable[[str], str]:
+    """Problems found in the file make it not a valid model; others (its name and version
+    already stored with other content) are about activating it."""
+
+    def headline(problems_in: str) -> str:
+        if problems_in == source:
+            return f"{source} is not a valid model"
+        return f"{source} is a valid model but cannot be activated"
+
+    return headline
 
 
 def _print_impact(impact: ImpactReport, moves: int) -> None:
@@ -283,10 +329,10 @@ def activate_command(
 ) -> None:
     """Activate a new model and rescore every account with it (asks first)."""
     text, source = _model_text(file)
-    headline = f"{source} is not a valid model"
+    headline = _model_headline(source)
     if not yes:
         preview = with_app_reported(lambda app: app.service.preview_model(text, source), headline)
-        _print_impact(preview, 0)
+        _print_impact(preview, MOVES_SHOWN)
         typer.confirm(f"Activate {source} and rescore every account?", abort=True)
 
     async def work(app: App) -> str:

@@ -40,11 +40,25 @@ def read_json_argument(value: str, what: str) -> Any:
         path = Path(value[1:])
         if not path.is_file():
             fail(f"{path}: no such file")
-        source, value = str(path), path.read_text(encoding="utf-8")
+        source, value = str(path), _read_text(path)
     try:
         return json.loads(value)
     except json.JSONDecodeError as error:
         fail(f"{source}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; JSON files are UTF-8, so other encodings are refused by name.
+    A byte-order mark is skipped: Windows editors write one when saving as UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail(
+            f"{path}: not UTF-8 text (byte {error.start + 1} cannot be read); "
+            "save the file as UTF-8 and try again"
+        )
+    except OSError as error:
+        fail(f"{path}: cannot be read: {error.strerror or error}")
 
 
 def print_json(data: Any) -> None:

@@ -69,8 +69,8 @@ def score_command(
             fail("--previous-tier and --today are the account's own with --account")
         _score_account(account, raw, model, locale, as_json)
         return
+    day = _day(today) if today is not None else date.today()
     with user_errors(ValueError):
-        day = date.fromisoformat(today) if today else date.today()
         compiled = open_model(model or DEFAULT_MODEL)
         if previous_tier is not None and compiled.tier(previous_tier) is None:
             fail(
@@ -82,6 +82,29 @@ def score_command(
         result = score(compiled, known, previous_tier=previous_tier, today=day)
         plan = what_it_takes(compiled, known, result=result, today=day)
     _print_scored(compiled, result, plan, locale, as_json)
+
+
+def _day(text: str) -> date:
+    """``--today`` as a date; a wrong one is named with the reason and an example."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        # Python says "Invalid isoformat string: ..." for text that is no date at all.
+        why = "expected YYYY-MM-DD" if str(error).startswith("Invalid isoformat") else error
+        fail(f"--today {text}: not a date ({why}); e.g. {_example(text)}")
+
+
+def _example(text: str) -> str:
+    """A date like the one meant: the last day of the month typed (2026-02-30 ->
+    2026-02-28), or today when no year and month can be read."""
+    try:
+        year, month = (int(part) for part in text.split("-")[:2])
+        first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    except ValueError:
+        return date.today().isoformat()
+    if not 1 <= month <= 12:
+        return date.today().isoformat()
+    return date.fromordinal(first_of_next.toordinal() - 1).isoformat()
 
 
 def _print_scored(

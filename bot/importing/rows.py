@@ -9,7 +9,7 @@ from bot.importing.cells import Cell, Percent, Unreadable
 from bot.importing.errors import MappingError, UnreadableFile, at_most
 from bot.importing.mapping import ANY_VALUE, ColumnMapping, key
 from bot.importing.readers import Sheet
-from bot.service.exports import COMPUTED_COLUMNS
+from bot.service.exports import COMPUTED_COLUMNS, live
 from bot.service.import_checks import ACCOUNT_COLUMNS, ImportRow
 from scoring import CompiledModel, Problem, parse_number
 from scoring.spec import FieldType
@@ -132,7 +132,8 @@ def _at(cells: tuple[Cell, ...], index: int) -> Cell:
 
 def _converter(ours: str, mapping: ColumnMapping, model: CompiledModel) -> Convert:
     field = model.fields.get(ours)
-    steps: list[Convert] = []
+    # An export quoted cells a spreadsheet would run ('=1+1): the quote is not the value.
+    steps: list[Convert] = [_not_inert]
     if field is not None and field.type is FieldType.PERCENT:
         steps.append(_percent_points)
     table = mapping.values.get(ours)
@@ -155,6 +156,10 @@ def _converter(ours: str, mapping: ColumnMapping, model: CompiledModel) -> Conve
         return cell
 
     return convert
+
+
+def _not_inert(cell: Cell) -> Cell:
+    return live(cell) if isinstance(cell, str) else cell
 
 
 def _percent_points(cell: Cell) -> Cell:

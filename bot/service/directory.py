@@ -73,6 +73,47 @@ async def name_taken(session: AsyncSession, name: str) -> bool:
     return await session.scalar(taken) is not None
 
 
+async def refuse_taken_identity(
+    session: AsyncSession, platform: ChatPlatform, user_id: str
+) -> None:
+    """A chat id speaks for one person: say whose it is rather than fail on the index."""
+    owner = await by_identity(session, platform, user_id)
+    if owner is not None:
+        raise invalid(platform.value, f"{user_id!r} already belongs to {owner.name}")
+
+
+def user_id_of(platform: ChatPlatform, text: str) -> str:
+    """A chat user id as typed, checked where its form is known: Telegram user ids are
+    positive numbers (negative ones are groups, which cannot be a person)."""
+    user_id = text.strip()
+    if not user_id:
+        raise invalid(platform.value, "an empty user id")
+    if platform is ChatPlatform.TELEGRAM and not (user_id.isascii() and user_id.isdecimal()):
+        why = "a group chat id, not a user" if user_id.startswith("-") else "not a number"
+        raise invalid(
+            platform.value, f"{user_id!r} is {why}; a Telegram user id is a number like 123456789"
+        )
+    return user_id
+
+
+def email_of(text: str | None) -> str | None:
+    """An address that could be one: one ``@``, a dot inside the domain, no spaces.
+    Only plain mistakes (a name typed instead) are caught; delivery finds the rest."""
+    email = (text or "").strip()
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    plausible = (
+        bool(local)
+        and "@" not in domain
+        and "." in domain[1:-1]
+        and not any(c.isspace() for c in email)
+    )
+    if not plausible:
+        raise invalid("email", f"{email!r} is not an email address (e.g. li.wei@example.com)")
+    return email
+
+
 def document(view: PersonView) -> dict[str, Any]:
     return {
         "name": view.name,

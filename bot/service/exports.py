@@ -8,6 +8,7 @@ the computed columns (tier, score, reasons, ...) are ignored by imports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import date
 from decimal import Decimal
@@ -18,12 +19,16 @@ from sqlalchemy import Table, select
 from bot.service import directory
 from bot.service import facts as stored_facts
 from bot.service.context import ServiceContext
+from bot.service.errors import InvalidInput
 from bot.service.views import AccountExport
 from bot.store.tables import Account, Person
-from scoring import CompiledModel, FactValue, FieldDef
+from scoring import CompiledModel, FactValue, FieldDef, Problem
 from scoring.engine import criterion_points, fact_env
+from scoring.spec import FieldType
 
 BATCH = 5_000
+# A cell a spreadsheet would run as a formula, behind any quotes already there.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 TOP_REASONS = 3
 ACCOUNT_COLUMNS = ("external_id", "name", "owner", "aliases", "lifecycle_stage")
 COMPUTED_COLUMNS = (
@@ -64,10 +69,22 @@ async def export_accounts(
         model = (await ctx.models.active(session)).model
         owner_id = (await directory.find(session, owner)).id if owner else None
         people = {row.id: row.name for row in await session.execute(select(Person.id, Person.name))}
-    if tier is not None and model.tier(tier) is None:
-        raise stored_facts.unknown_tier(model, tier)
+    if tier is not None:
+        tier = tier_named(model, tier)
     columns = (*ACCOUNT_COLUMNS, *COMPUTED_COLUMNS, *model.fields)
     return AccountExport(columns, _batches(ctx, model, people, tier, owner_id))
+
+
+def tier_named(model: CompiledModel, text: str) -> str:
+    """The model's tier called ``text``, or ignoring case when only one tier is: tiers
+    are upper-case letters, but people type ``--tier a``."""
+    if model.tier(text) is not None:
+        return text
+    folded = [name for name in model.tier_names if name.casefold() == text.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    known = ", ".join(model.tier_names)
+    raise InvalidInput("export", [Problem("tier", f"unknown tier {text!r} (tiers: {known})")])
 
 
 async def _batches(
@@ -96,20 +113,45 @@ async def _batches(
 def _row(model: CompiledModel, people: Mapping[int, str], row: Any, today: date) -> tuple[str, ...]:
     facts = stored_facts.decode(model, row.facts)
     return (
-        row.external_id or "",
-        row.name,
-        people.get(row.owner_id, "") if row.owner_id is not None else "",
-        "; ".join(row.aliases),
+        inert(row.external_id or ""),
+        inert(row.name),
+        inert(people.get(row.owner_id, "") if row.owner_id is not None else ""),
+        inert("; ".join(row.aliases)),
         row.lifecycle_stage.value,
         row.tier or "",
         f"{row.score:.2f}" if row.score is not None else "",
         row.scored_tier or "",
         row.override_tier or "",
         row.override_until.isoformat() if row.override_until else "",
-        reasons(model, facts, today),
+        inert(reasons(model, facts, today)),
         (row.qualification or {}).get("grade", ""),
-        *(cell(field, facts.get(name)) for name, field in model.fields.items()),
+        *(_fact_cell(field, facts.get(name)) for name, field in model.fields.items()),
     )
+
+
+def inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it.
+
+    Excel and LibreOffice read a cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab
+    or carriage return before one) as a formula, so a name like ``=HYPERLINK(...)``
+    typed in a CRM would run on the desk of whoever opens the export. A leading ``'``
+    makes such a cell text. Text that already starts with quotes before one of those
+    characters gets one more quote, so that an importer removing exactly one leading
+    quote from a cell of quotes then one of those characters (:func:`live`) reads
+    every cell back unchanged.
+    """
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def live(cell: str) -> str:
+    """What :func:`inert` was given: ``cell`` without the one quote it added."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
+
+
+def _fact_cell(field: FieldDef, value: FactValue | None) -> str:
+    """Choices are text anyone may have typed; numbers (``-5``) stay numbers."""
+    text = cell(field, value)
+    return inert(text) if field.type is FieldType.CHOICE else text
 
 
 def reasons(model: CompiledModel, facts: Mapping[str, FactValue], today: date) -> str:

@@ -59,22 +59,31 @@ async def add_person(ctx: ServiceContext, actor: Actor, new: NewPerson) -> Perso
         role=directory.role_of(new.role),
         language=directory.language_of(new.language),
         time_zone=directory.zone_of(new.time_zone),
-        email=(new.email or "").strip() or None,
+        email=directory.email_of(new.email),
         created_at=ctx.clock.now(),
     )
-    links = [(ChatPlatform.SLACK, new.slack), (ChatPlatform.TELEGRAM, new.telegram)]
+    links = [
+        (platform, directory.user_id_of(platform, user_id))
+        for platform, user_id in [
+            (ChatPlatform.SLACK, new.slack),
+            (ChatPlatform.TELEGRAM, new.telegram),
+        ]
+        if user_id is not None and user_id.strip()
+    ]
     try:
         async with transaction(ctx.database) as session:
             if await directory.name_taken(session, person.name):
                 raise directory.invalid("name", f"{person.name!r} is already taken")
+            for platform, user_id in links:
+                await directory.refuse_taken_identity(session, platform, user_id)
             session.add(person)
             await session.flush()
             for platform, user_id in links:
-                if user_id:
-                    await directory.link(session, person, platform, user_id.strip(), None)
+                await directory.link(session, person, platform, user_id, None)
             return await _audited(session, ctx, actor, "add_person", person)
     except IntegrityError:
-        taken = f"{person.name!r} or one of the chat ids is already taken"
+        # Only when someone else added the same name or chat id at the same moment.
+        taken = f"{person.name!r} or one of its chat ids was added meanwhile; try again"
         raise directory.invalid("name", taken) from None
 
 
@@ -111,11 +120,13 @@ async def link_identity(
 ) -> PersonView:
     require_admin(actor)
     chat = directory.platform_of(platform)
+    user_id = directory.user_id_of(chat, platform_user_id)
     try:
         async with transaction(ctx.database) as session:
             person = await directory.find(session, name_or_identity)
+            await directory.refuse_taken_identity(session, chat, user_id)
             before = directory.document(await directory.view(session, person))
-            await directory.link(session, person, chat, platform_user_id.strip(), team_id)
+            await directory.link(session, person, chat, user_id, team_id)
             return await _audited(session, ctx, actor, "link_identity", person, before)
     except IntegrityError:
         linked = f"{platform}:{platform_user_id} is already linked"

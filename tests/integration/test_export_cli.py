@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,45 @@ def test_an_export_to_a_directory_says_to_name_a_file(tierbot: CliRunner, tmp_pa
 
     assert result.exit_code == 2
     assert f"{tmp_path} is a directory: name the file to write" in result.output
+
+
+def test_a_tier_is_found_ignoring_case_and_an_unknown_one_is_named_in_one_line(
+    tierbot: CliRunner,
+) -> None:
+    lower = tierbot.invoke(app, ["export", "--tier", "c"])
+    unknown = tierbot.invoke(app, ["export", "--tier", "Z"])
+
+    assert lower.exit_code == 0, lower.output
+    assert [line.split(",")[0] for line in lower.stdout.splitlines()[1:]] == ["A-1", "A-2"]
+    assert unknown.exit_code == 2
+    assert unknown.output == "error: --tier: unknown tier 'Z' (tiers: A, B, C); nothing exported\n"
+
+
+def test_an_unknown_owner_is_named_in_one_line(tierbot: CliRunner) -> None:
+    result = tierbot.invoke(app, ["export", "--owner", "Nobody"])
+
+    assert result.exit_code == 2
+    assert result.output == "error: --owner: no person named 'Nobody'; nothing exported\n"
+
+
+def test_text_cells_a_spreadsheet_would_run_as_formulas_are_exported_as_text(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    assert tierbot.invoke(app, ["people", "add", "+Plus Rep"]).exit_code == 0
+    book = tmp_path / "formulas.csv"
+    book.write_text(
+        "external_id,name,owner,aliases,revenue_growth\n"
+        'F-1,"=HYPERLINK(""http://evil.example"",""open"")",+Plus Rep,@SUM(A1),-5\n',
+        encoding="utf-8",
+    )
+    assert tierbot.invoke(app, ["import", str(book)]).exit_code == 0
+    target = tmp_path / "accounts.csv"
+
+    written = tierbot.invoke(app, ["export", "--output", str(target)])
+
+    assert written.exit_code == 0, written.output
+    with target.open(encoding="utf-8-sig", newline="") as stream:
+        [row] = [row for row in csv.DictReader(stream) if row["external_id"] == "F-1"]
+    assert row["name"] == '\'=HYPERLINK("http://evil.example","open")'
+    assert (row["owner"], row["aliases"]) == ("'+Plus Rep", "'@SUM(A1)")
+    assert row["revenue_growth"] == "-5"  # a number, not text: left as it is

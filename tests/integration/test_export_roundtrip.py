@@ -10,7 +10,7 @@ import pytest
 
 from bot.importing import read_accounts
 from bot.service import Actor, InvalidInput, PersonNotFound, TieringService
-from bot.service.exports import BATCH
+from bot.service.exports import BATCH, inert
 from bot.service.import_checks import ImportRow
 from bot.store.db import Database
 from bot.testing.builders import A_FACTS, B_FACTS, C_FACTS, add_team, service_for
@@ -110,4 +110,39 @@ async def test_very_large_and_very_small_numbers_export_as_plain_digits_and_impo
     assert exported["cumulative_revenue"] == "123456789012345680000000000000"
     again = read_accounts(tmp_path / "accounts.csv", await service.active_model())
     report = await service.import_accounts(Actor.cli(), again.rows, source="accounts.csv")
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+Plus", "'+Plus"),
+        ("-Minus", "'-Minus"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTabbed", "'\tTabbed"),
+        ("\rReturned", "'\rReturned"),
+        ("'=already quoted", "''=already quoted"),  # one more quote: one is removed on import
+        ("'Quoted", "'Quoted"),
+        ("Apex = best", "Apex = best"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_gets_one_leading_quote(text: str, cell: str) -> None:
+    assert inert(text) == cell
+
+
+async def test_names_a_spreadsheet_would_run_import_back_unchanged(
+    database: Database, tmp_path: Path
+) -> None:
+    service = service_for(database, FakeClock())
+    await service.add_person(Actor.cli(), "+Plus Rep", "rep")
+    row = {"external_id": "-F-1", "name": "=1+1", "owner": "+Plus Rep", "aliases": "@x; -y"}
+    await service.import_accounts(Actor.cli(), [ImportRow(2, row)], source="crm.csv")
+
+    [exported] = await export_to(service, tmp_path / "accounts.csv")
+    again = read_accounts(tmp_path / "accounts.csv", await service.active_model())
+    report = await service.import_accounts(Actor.cli(), again.rows, source="accounts.csv")
+
+    assert (exported["name"], exported["owner"]) == ("'=1+1", "'+Plus Rep")
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)

@@ -120,3 +120,21 @@ def test_a_directory_given_as_the_file_is_called_a_directory(
 
     assert result.exit_code == 2
     assert f"{tmp_path}: is a directory, not a file" in result.output
+
+
+def test_a_negative_count_of_changes_to_show_is_refused_and_nothing_is_imported(
+    tierbot: CliRunner,
+) -> None:
+    refused = run(tierbot, "import", FIXTURES / "accounts.xlsx", "--dry-run", "--show", "-1")
+
+    assert refused.exit_code == 2
+    assert refused.output == "error: --show -1: not a count of lines to list; give 0 or more\n"
+    assert run(tierbot, "export").stdout.count("\n") == 1  # the header only
+
+
+def test_the_progress_says_it_checks_rows_and_writes_in_steps(tierbot: CliRunner) -> None:
+    result = run(tierbot, "import", FIXTURES / "accounts.xlsx")
+
+    assert result.exit_code == 0, result.output
+    assert "checking (rows)" in result.output
+    assert "writing (steps)" in result.output

@@ -123,3 +123,38 @@ def test_regrade_scores_every_account_as_of_today_and_says_what_moved(
     assert first.exit_code == 0, first.output
     assert "re-graded 3 accounts as of today" in first.output
     assert "0 scores moved, 0 changed tier" in second.output
+
+
+def test_a_changed_model_under_a_stored_version_is_called_valid_and_told_to_raise_the_version(
+    tierbot: CliRunner, tmp_path: Path
+) -> None:
+    same_version = tmp_path / "same_version.yaml"
+    same_version.write_text(STRICTER.replace("version: 2", "version: 1", 1), encoding="utf-8")
+
+    refused = tierbot.invoke(app, ["model", "activate", "--yes", str(same_version)])
+
+    assert refused.exit_code == 2
+    assert "is not a valid model" not in refused.output
+    assert f"{same_version} is a valid model but cannot be activated" in refused.output
+    assert "default v1 is already stored with other content; raise the version" in refused.output
+    assert "APEX" in tierbot.invoke(app, ["export", "--tier", "A"]).stdout  # nothing changed
+
+
+def test_activation_lists_the_moves_before_asking(tierbot: CliRunner, tmp_path: Path) -> None:
+    model = tmp_path / "stricter.yaml"
+    model.write_text(STRICTER, encoding="utf-8")
+
+    declined = tierbot.invoke(app, ["model", "activate", str(model)], input="n\n")
+
+    assert "Apex: A -> B (" in declined.output
+    assert "more" not in declined.output
+
+
+def test_a_negative_count_of_moves_to_list_is_refused(tierbot: CliRunner, tmp_path: Path) -> None:
+    model = tmp_path / "stricter.yaml"
+    model.write_text(STRICTER, encoding="utf-8")
+
+    refused = tierbot.invoke(app, ["model", "preview", str(model), "--moves", "-1"])
+
+    assert refused.exit_code == 2
+    assert refused.output == "error: --moves -1: not a count of lines to list; give 0 or more\n"

@@ -39,7 +39,7 @@ async def test_admins_manage_people_and_every_change_is_audited(
     assert caught.value.reason == "admins_only"
     with pytest.raises(InvalidInput, match="already taken"):
         await service.add_person(Actor.cli(), "ravi  rep ", Role.REP)
-    with pytest.raises(InvalidInput, match="already taken"):
+    with pytest.raises(InvalidInput, match="telegram: '1001' already belongs to Ravi Rep"):
         await service.add_person(Actor.cli(), "Zoe", Role.REP, telegram="1001")
     with pytest.raises(InvalidInput):
         await service.add_person(Actor.cli(), "Zoe", Role.REP, time_zone="Mars/Olympus")
@@ -61,6 +61,40 @@ async def test_admins_manage_people_and_every_change_is_audited(
     async with database.session() as session:
         actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert actions == ["add_person"] * 3 + ["set_role", "link_identity", "remove_person"]
+
+
+@pytest.mark.parametrize(
+    ("links", "problem"),
+    [
+        ({"slack": "U0RAVI"}, "slack: 'U0RAVI' already belongs to Ravi Rep"),
+        ({"telegram": "abc"}, "telegram: 'abc' is not a number"),
+        ({"telegram": "-100123"}, "telegram: '-100123' is a group chat id, not a user"),
+        ({"email": "notanemail"}, "email: 'notanemail' is not an email address"),
+        ({"email": "zoe@localhost"}, "email: 'zoe@localhost' is not an email address"),
+        ({"email": "zoe@@example.com"}, "is not an email address"),
+    ],
+)
+async def test_a_person_is_refused_for_a_chat_id_taken_or_malformed_or_an_unlikely_email(
+    service: TieringService, team: Team, links: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(InvalidInput, match=problem):
+        await service.add_person(Actor.cli(), "Zoe", Role.REP, **links)
+
+    assert [p.name for p in await service.list_people()] == ["Lin Rep", "Mia Manager", "Ravi Rep"]
+
+
+async def test_a_chat_id_linked_to_someone_else_names_them(
+    service: TieringService, team: Team
+) -> None:
+    with pytest.raises(InvalidInput, match="slack: 'U0MIA' already belongs to Mia Manager"):
+        await service.link_identity(Actor.cli(), "Lin Rep", "slack", "U0MIA")
+    with pytest.raises(InvalidInput, match="telegram: 'lin' is not a number"):
+        await service.link_identity(Actor.cli(), "Lin Rep", "telegram", "lin")
+
+    added = await service.add_person(
+        Actor.cli(), "Zoe", Role.REP, telegram=" 3003 ", email=" zoe@example.com "
+    )
+    assert (added.email, added.identities[0].platform_user_id) == ("zoe@example.com", "3003")
 
 
 async def test_preferences_change_only_what_is_given_and_language_can_follow_the_platform(
