@@ -15,7 +15,11 @@ def ref(account: AccountSummary) -> str:
     return f"#{account.id}"
 
 
-def card_reply(texts: Texts, card: Card, *, manager: bool, note: str | None = None) -> Reply:
+def card_reply(
+    texts: Texts, card: Card, *, manager: bool, may_edit: bool, note: str | None = None
+) -> Reply:
+    """The tier card; ``manager`` and ``may_edit`` decide which buttons it offers, so
+    nobody is offered a change they would be refused."""
     account, result = card.account, card.result
     sections = [
         Section(
@@ -34,7 +38,7 @@ def card_reply(texts: Texts, card: Card, *, manager: bool, note: str | None = No
         kind=ReplyKind.CARD,
         fields=_card_fields(texts, card),
         sections=tuple(sections),
-        buttons=_card_buttons(texts, account, manager=manager),
+        buttons=_card_buttons(texts, account, manager=manager, may_edit=may_edit),
         footer=note or texts("card", "footer", model=card.model.name, version=card.model.version),
     )
 
@@ -62,14 +66,17 @@ def _card_fields(texts: Texts, card: Card) -> tuple:  # type: ignore[type-arg]
     )
 
 
-def _card_buttons(texts: Texts, account: AccountSummary, *, manager: bool) -> tuple[Button, ...]:
+def _card_buttons(
+    texts: Texts, account: AccountSummary, *, manager: bool, may_edit: bool
+) -> tuple[Button, ...]:
     key = ref(account)
     buttons = [
         Button(texts("card", "button_why"), f"why {key}", ButtonStyle.PRIMARY),
         Button(texts("card", "button_playbook"), f"playbook {key}"),
         Button(texts("card", "button_history"), f"history {key}"),
-        Button(texts("card", "button_update"), f"edit {key}"),
     ]
+    if may_edit:
+        buttons.append(Button(texts("card", "button_update"), f"edit {key}"))
     if manager:
         buttons.append(Button(texts("card", "button_override"), f"override {key}"))
     return tuple(buttons)
@@ -100,7 +107,12 @@ def _playbook_headline(texts: Texts, book: Playbook) -> tuple[str, ...]:
 
 
 def _what_it_takes(texts: Texts, card: Card) -> tuple[str, ...]:
-    plan, tr = card.plan, texts.translator
+    """What the score needs for the next tier: the model's view, which an override in
+    force does not change (the plan is computed from the score alone)."""
+    plan, tr, account = card.plan, texts.translator, card.account
+    override = account.override_tier or ""
+    if override == account.scored_tier:
+        override = ""  # the model gives that tier anyway: nothing is held
     changes = [_change_line(texts, card.model, c) for c in (plan.changes or plan.best_moves)[:2]]
     needed = plan.points_needed or {}
     return texts.lines(
@@ -112,6 +124,8 @@ def _what_it_takes(texts: Texts, card: Card) -> tuple[str, ...]:
         changes=changes,
         tier_below=plan.tier_below or "",
         margin=tr.number(plan.margin_below, 1) if plan.margin_below is not None else "",
+        override=override,
+        scored_tier=account.scored_tier or "",
     )
 
 

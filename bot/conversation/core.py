@@ -11,19 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from bot.clock import Clock
 from bot.conversation.access import AccessPolicy, Admitted
+from bot.conversation.cards import ref
 from bot.conversation.errors import parse_error_reply, service_error_reply
 from bot.conversation.handlers import accounts, lists, people
 from bot.conversation.handlers.help import help_reply
 from bot.conversation.handlers.qualify import FLOW, QualifyFlow
 from bot.conversation.messages import IncomingMessage, Reply, ReplyKind
-from bot.conversation.parser import Command, ParseError, Verb, parse
+from bot.conversation.parser import Command, ParseError, Verb, normalize, parse
 from bot.conversation.texts import TextsCache
 from bot.conversation.turn import Turn
 from bot.service import TieringService
-from bot.service.errors import ServiceError
+from bot.service.errors import AccountNotFound, AmbiguousAccount, ServiceError
 from bot.service.views import PersonView
 from bot.store.errors import StoreError
 from scoring import CompiledModel
@@ -53,7 +55,8 @@ READ_ONLY = frozenset(
     }
 )
 _PEOPLE_CHANGES = frozenset({Verb.ROLE, Verb.PEOPLE_ADD, Verb.PEOPLE_REMOVE})
-# Words that act on an open qualification when typed as plain text.
+_LOOKUP_ERRORS = (AccountNotFound, AmbiguousAccount)
+# Words that act on a qualification, open or just finished, when typed as plain text.
 _FLOW_WORDS = {
     "back": Verb.QUALIFY_BACK,
     "返回": Verb.QUALIFY_BACK,
@@ -161,16 +164,61 @@ class Conversation:
     async def _run(self, turn: Turn) -> Reply | None:
         command = await self._command(turn)
         if isinstance(command, ParseError):
-            return parse_error_reply(turn.texts, command)
+            return await self._parse_error(turn, command)
         if command.verb in READ_ONLY:
-            return await self.handlers[command.verb](turn, command)
+            return await self._dispatch(turn, command)
         if not await self._first_delivery(turn.message):
             return None  # a platform's retry of a change already made: never apply it twice
         try:
-            return await self.handlers[command.verb](turn, command)
+            return await self._dispatch(turn, command)
         finally:
             # Settings and roles may have changed: the next message looks the sender up again.
             self.access.forget(None if command.verb in _PEOPLE_CHANGES else turn.message)
+
+    async def _parse_error(self, turn: Turn, error: ParseError) -> Reply:
+        """A message that is no command ("Set Logistics") may be an account's exact name."""
+        if error.name_reading:
+            named = await accounts.exactly_named(turn, error.name_reading)
+            if named is not None:
+                return await accounts.tier(turn, Command(Verb.TIER, target=ref(named)))
+        return parse_error_reply(turn.texts, error)
+
+    async def _dispatch(self, turn: Turn, command: Command) -> Reply:
+        """Run the command's handler; an account it cannot find gets choices that repeat it."""
+        try:
+            return await self._run_or_read_as_name(turn, command)
+        except _LOOKUP_ERRORS as error:
+            return service_error_reply(turn.texts, error, command)
+
+    async def _run_or_read_as_name(self, turn: Turn, command: Command) -> Reply:
+        """A command word may start an account's name ("历史文化传媒有限公司" starts with
+        历史, history): the account the whole message names is shown instead when a
+        glued command word was only a guess, or when the command's target is not found."""
+        if command.glued:
+            named = await accounts.exactly_named(turn, command.name_reading)
+            if named is not None:
+                return await accounts.tier(turn, Command(Verb.TIER, target=ref(named)))
+        try:
+            return await self.handlers[command.verb](turn, command)
+        except _LOOKUP_ERRORS:
+            if not command.name_reading:
+                raise
+            card = await self._card_named_by_message(turn, command)
+            if card is None:
+                raise
+            return card
+
+    async def _card_named_by_message(self, turn: Turn, command: Command) -> Reply | None:
+        if command.glued:
+            # The exact name was tried already; the message may be the start of one.
+            try:
+                return await accounts.tier(turn, Command(Verb.TIER, target=command.name_reading))
+            except _LOOKUP_ERRORS:
+                return None
+        named = await accounts.exactly_named(turn, command.name_reading)
+        if named is None:
+            return None
+        return await accounts.tier(turn, Command(Verb.TIER, target=ref(named)))
 
     async def _first_delivery(self, message: IncomingMessage) -> bool:
         if not message.delivery_id:
@@ -178,20 +226,27 @@ class Conversation:
         return await self.service.first_delivery(message.platform.value, message.delivery_id)
 
     async def _command(self, turn: Turn) -> Command | ParseError:
-        """Typed text in an open qualification answers it, unless a command word starts it."""
-        text = turn.message.text.strip()
+        """Typed text in an open qualification answers it, unless a command word starts it;
+        back and cancel also act on one just finished (its result screen)."""
+        text = normalize(turn.message.text).strip()
         parsed = parse(text)
         explicit = isinstance(parsed, ParseError) or parsed.explicit
-        if turn.message.is_button or explicit or not await self._in_flow(turn):
+        if turn.message.is_button or explicit:
+            return parsed
+        flow = await self._flow(turn)
+        if flow is None:
             return parsed
         flow_word = _FLOW_WORDS.get(text.casefold())
         if flow_word is not None:
             return Command(flow_word)
+        if flow.get("done"):
+            return parsed  # the questions are over: typed text is a command again
         return Command(Verb.QUALIFY_ANSWER, value=text)
 
-    async def _in_flow(self, turn: Turn) -> bool:
+    async def _flow(self, turn: Turn) -> dict[str, Any] | None:
+        """The state of this person's qualification in this chat, open or finished."""
         message = turn.message
         state = await self.service.load_state(
             message.platform.value, message.chat_id, message.user_id
         )
-        return state is not None and state[0] == FLOW and not state[1].get("done")
+        return state[1] if state is not None and state[0] == FLOW else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation.cards import ref
 from bot.conversation.messages import Button, Reply, ReplyKind, Section
-from bot.conversation.parser import ParseError
+from bot.conversation.parser import Command, ParseError, retyped
 from bot.conversation.texts import Texts, flat
 from bot.service.errors import (
     AccountNotFound,
@@ -29,9 +29,10 @@ def parse_error_reply(texts: Texts, error: ParseError) -> Reply:
     )
 
 
-def service_error_reply(texts: Texts, error: ServiceError) -> Reply:
+def service_error_reply(texts: Texts, error: ServiceError, command: Command | None = None) -> Reply:
+    """``command``, when known, is what a "did you mean" choice repeats."""
     if isinstance(error, AccountNotFound | AmbiguousAccount):
-        return _choices_reply(texts, error)
+        return _choices_reply(texts, error, command)
     if isinstance(error, InvalidInput):
         return invalid_input_reply(texts, error)
     if isinstance(error, PermissionDenied):
@@ -91,7 +92,9 @@ def invalid_input_reply(
     )
 
 
-def _choices_reply(texts: Texts, error: AccountNotFound | AmbiguousAccount) -> Reply:
+def _choices_reply(
+    texts: Texts, error: AccountNotFound | AmbiguousAccount, command: Command | None
+) -> Reply:
     query = flat(error.query)
     if isinstance(error, AmbiguousAccount):
         title = texts("common", "ambiguous", query=query)
@@ -101,10 +104,17 @@ def _choices_reply(texts: Texts, error: AccountNotFound | AmbiguousAccount) -> R
         title=title,
         kind=ReplyKind.ERROR,
         buttons=tuple(
-            Button(f"{flat(c.name)[:50]} ({c.tier or '-'})", f"tier {ref(c)}")
+            Button(f"{flat(c.name)[:50]} ({c.tier or '-'})", _for_account(command, ref(c)))
             for c in error.candidates[:5]
         ),
     )
+
+
+def _for_account(command: Command | None, key: str) -> str:
+    """What picking an account sends: the command that was asked, about that account
+    (``set #12 referrals=1``); the card when the command is not known or names none."""
+    typed = retyped(command, key) if command is not None else None
+    return typed or f"tier {key}"
 
 
 def _error(text: str) -> Reply:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -60,6 +61,12 @@ class Command:
     switch: bool | None = None  # on/off
     value: str = ""  # lang code, role name, an answer
     explicit: bool = True  # False when no command word was typed ("acme" alone)
+    # The account the whole message names if its first word is part of the name, not a
+    # command ("历史文化传媒有限公司", "Why Media"): tried when the target is not found.
+    name_reading: str = field(default="", compare=False)
+    # True when a Chinese command word was glued to the text after it: the split is a
+    # guess, so an account named by the whole message wins (see the conversation core).
+    glued: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,9 @@ class ParseError:
     code: str
     example: str
     detail: str = ""
+    # The account the whole message names if it is no command ("Set Logistics"):
+    # shown instead of this error when an account has exactly that name.
+    name_reading: str = field(default="", compare=False)
 
 
 _ALIASES: dict[str, Verb] = {
@@ -134,6 +144,8 @@ _ALIASES: dict[str, Verb] = {
     "people": Verb.PEOPLE,
     "人员": Verb.PEOPLE,
 }
+# Aliases that stand alone: followed by more words, they start an account's name.
+_BARE_ALIASES = frozenset({"start", "h"})
 # Longest first, so "我是谁" wins over shorter aliases when no space follows a Chinese word.
 _CHINESE_ALIASES = sorted((a for a in _ALIASES if not a.isascii()), key=len, reverse=True)
 
@@ -189,6 +201,7 @@ _OFF = frozenset({"off", "no", "disable", "关", "关闭", "否"})
 _CLEAR = frozenset({"clear", "off", "remove", "none", "清除", "取消"})
 # "people remove Li Wei to Zhang Min": who takes the accounts over.
 _HAND_OVER = re.compile(r"\s+(?:to|->|→)\s+|\s*(?:交给|移交给?)\s*", re.I)
+_BECAUSE_WORDS = frozenset({"because", "reason", "reason:", "since", "因为", "原因"})
 _BECAUSE = re.compile(r"\s+(?:because|reason:?|since)\s+|\s*(?:因为|原因[:：]?)\s*", re.I)
 
 
@@ -197,33 +210,80 @@ def parse(text: str) -> Command | ParseError:
     cleaned = _clean(text)
     if not cleaned:
         return Command(Verb.HELP)
-    verb, rest = _split_verb(cleaned)
+    # "/start payload" is Telegram's start with a deep-link payload, not a name.
+    slashed = normalize(text).lstrip().startswith("/")
+    verb, rest, glued = _split_verb(cleaned, slashed=slashed)
     if verb is None or (verb in _NO_ARGUMENTS and rest):
         # "mine corp" or "me ltd" name an account; a bare "mine" is the command.
         return _natural(cleaned)
-    return _PARSERS.get(verb, _target_only)(verb, rest)
+    parsed = _PARSERS.get(verb, _target_only)(verb, rest)
+    return _keep_name_reading(parsed, cleaned, glued=glued)
+
+
+def normalize(text: str) -> str:
+    """``text`` with full-width letters, digits, signs and spaces (a Chinese input
+    method's) as their ASCII selves: ``ｔｉｅｒ　Ａ`` is ``tier A``, ``35％`` is ``35%``.
+
+    Only width is folded, not everything NFKC folds: ``™`` or ``①`` in a name stay as
+    stored, and so do full-width parentheses, which Chinese legal names are written
+    with ("小米科技（武汉）有限公司") and no command needs.
+    """
+    return text.translate(_NARROW)
+
+
+def _narrow_table() -> dict[int, str]:
+    table = {}
+    for code in (0x3000, *range(0xFF01, 0xFFEF)):
+        character = chr(code)
+        if character in "（）":
+            continue
+        if unicodedata.decomposition(character).startswith(("<wide>", "<narrow>")):
+            table[code] = unicodedata.normalize("NFKC", character)
+    return table
+
+
+_NARROW = _narrow_table()
 
 
 def _clean(text: str) -> str:
-    text = text.replace("\u3000", " ").strip()
+    text = normalize(text).strip()
     text = _MENTION.sub("", text, count=1)
     text = _BOT_SUFFIX.sub(r"\1", text)
     text = text.lstrip("/").strip()
     text = _FILLERS.sub("", text)
-    if "=" in text or "＝" in text:
+    if "=" in text:
         return text  # "revenue=?" must not lose its value to question-mark trimming
-    return text.rstrip("?？!！。. ").strip()
+    return text.rstrip("?!。. ").strip()
 
 
-def _split_verb(text: str) -> tuple[Verb | None, str]:
+def _split_verb(text: str, *, slashed: bool = False) -> tuple[Verb | None, str, bool]:
+    """The command word, the rest, and whether the word was glued to the rest."""
     head, _, rest = text.partition(" ")
-    verb = _ALIASES.get(head.casefold())
+    word = head.casefold()
+    verb = _ALIASES.get(word)
     if verb is not None:
-        return verb, rest.strip()
+        if word in _BARE_ALIASES and rest.strip() and not slashed:
+            return None, text, False  # "Start Logistics" is a name, not Telegram's /start
+        return verb, rest.strip(), False
     for alias in _CHINESE_ALIASES:
         if text.startswith(alias):
-            return _ALIASES[alias], text[len(alias) :].strip()
-    return None, text
+            return _ALIASES[alias], text[len(alias) :].strip(), True
+    return None, text, False
+
+
+def _keep_name_reading(
+    parsed: Command | ParseError, text: str, *, glued: bool
+) -> Command | ParseError:
+    """Note which account the whole message would name, for when the command word at
+    its start turns out to be the start of a name ("Set Logistics", "历史文化传媒")."""
+    natural = _natural(text)
+    if isinstance(natural, ParseError):
+        return parsed  # "设置华为 revenue=1": the whole message is no name
+    if isinstance(parsed, ParseError):
+        return replace(parsed, name_reading=natural.target)
+    if glued or parsed.verb in _LOOKUPS:
+        return replace(parsed, name_reading=natural.target, glued=glued)
+    return parsed
 
 
 def _natural(text: str) -> Command | ParseError:
@@ -232,7 +292,7 @@ def _natural(text: str) -> Command | ParseError:
     name = _unquote(match["name"]) if match else _unquote(text)
     if not name:
         return ParseError("unknown_command", EXAMPLES[Verb.TIER])
-    if "=" in name or "＝" in name:
+    if "=" in name:
         return ParseError("set_needs_command", EXAMPLES[Verb.SET])
     return Command(Verb.TIER, target=name, explicit=False)
 
@@ -263,9 +323,8 @@ def _target_only(verb: Verb, rest: str) -> Command | ParseError:
 
 
 def _set(verb: Verb, rest: str) -> Command | ParseError:
-    try:
-        tokens = shlex.split(rest.replace("＝", "=").replace("“", '"').replace("”", '"'))
-    except ValueError:
+    tokens = _tokens(rest.replace("“", '"').replace("”", '"'))
+    if tokens is None:
         return ParseError("unbalanced_quote", EXAMPLES[Verb.SET])
     first = next((i for i, token in enumerate(tokens) if "=" in token), None)
     if first is None or first == 0:
@@ -280,19 +339,46 @@ def _set(verb: Verb, rest: str) -> Command | ParseError:
     return Command(Verb.SET, target=" ".join(tokens[:first]), assignments=tuple(pairs))
 
 
+# An apostrophe between letters ("Macy's", "O'Brien") is part of the word, not a quote.
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_APOSTROPHE = "\ue000"  # stands in for a literal apostrophe while shlex splits
+
+
+def _tokens(text: str) -> list[str] | None:
+    """The words of ``text``, quotes grouping words; None when a quote is not closed.
+
+    An apostrophe that opens no quote is kept as a letter: ``Macy's Retail`` and
+    ``Jones' Shop`` are names, ``'Acme Corp'`` is one quoted name.
+    """
+    for guarded in (_INNER_APOSTROPHE.sub(_APOSTROPHE, text), text.replace("'", _APOSTROPHE)):
+        try:
+            return [token.replace(_APOSTROPHE, "'") for token in shlex.split(guarded)]
+        except ValueError:
+            continue
+    return None
+
+
 def _override(verb: Verb, rest: str) -> Command | ParseError:
     parts = _BECAUSE.split(rest, maxsplit=1)
     head, reason = (parts[0], parts[1]) if len(parts) == 2 else (rest, "")
     words = head.split()
     if len(words) >= 2 and words[-1].casefold() in _CLEAR and not reason:
         return Command(Verb.OVERRIDE_CLEAR, target=_unquote(" ".join(words[:-1])))
-    example = EXAMPLES[Verb.OVERRIDE].replace("Acme", " ".join(words[:1]) or "Acme")
-    if len(words) < 2:
-        return ParseError("override_needs_tier", example)
-    if words[-2].casefold() in ("to", "as", "为", "到"):
+    if not words:
+        return ParseError("needs_account", EXAMPLES[Verb.OVERRIDE])
+    if words[-1].casefold() in _BECAUSE_WORDS:  # "override Acme A because": no reason yet
+        example = EXAMPLES[Verb.OVERRIDE].replace("Acme A", " ".join(words[:-1]))
+        return ParseError("override_needs_reason", example)
+    if len(words) >= 3 and words[-2].casefold() in ("to", "as", "为", "到"):
         words.pop(-2)
     if not reason.strip():
-        return ParseError("override_needs_reason", example)
+        # No reason yet (the card's Override button sends just "override #12"): the
+        # handler asks for the tier and the reason, knowing the model's tiers.
+        if len(words) == 1:
+            return Command(Verb.OVERRIDE, target=_unquote(words[0]))
+        return Command(Verb.OVERRIDE, target=_unquote(" ".join(words[:-1])), tier=words[-1])
+    if len(words) < 2:
+        return ParseError("override_needs_tier", EXAMPLES[Verb.OVERRIDE].replace("Acme", words[0]))
     duration, until = None, None
     # A day first: its own digits could pass for a Chinese period ("…6月30日").
     if found := _UNTIL.search(reason):
@@ -386,17 +472,16 @@ def _role(verb: Verb, rest: str) -> Command | ParseError:
 
 def _qualify(verb: Verb, rest: str) -> Command | ParseError:
     head, _, tail = rest.partition(" ")
-    sub = head.casefold()
-    if sub in ("back", "返回", "上一步"):
+    sub, tail = head.casefold(), tail.strip()
+    # "back" and "cancel" act only alone: "qualify Back Office Ltd" names a prospect.
+    if sub in ("back", "返回", "上一步") and not tail:
         return Command(Verb.QUALIFY_BACK)
-    if sub in ("cancel", "stop", "取消"):
+    if sub in ("cancel", "stop", "取消") and not tail:
         return Command(Verb.QUALIFY_CANCEL)
     if sub in ("save", "保存"):
         return Command(Verb.QUALIFY_SAVE, target=_unquote(tail))
-    if sub == "answer":
-        field, equals, value = tail.partition("=")
-        if not equals:
-            return ParseError("bad_answer", "qualify answer stage=selecting", tail)
+    if sub == "answer" and "=" in tail:  # what the question's buttons send
+        field, _, value = tail.partition("=")
         return Command(Verb.QUALIFY_ANSWER, target=field.strip(), value=value.strip())
     return Command(Verb.QUALIFY, target=_unquote(rest))
 
@@ -413,9 +498,8 @@ def _people(verb: Verb, rest: str) -> Command | ParseError:
         return Command(Verb.PEOPLE_REMOVE, target=_unquote(leaving), value=_unquote(heir))
     if sub not in ("add", "添加"):
         return ParseError("unknown_command", EXAMPLES[Verb.PEOPLE_ADD], rest)
-    try:
-        tokens = shlex.split(tail)
-    except ValueError:
+    tokens = _tokens(tail)
+    if tokens is None:
         return ParseError("unbalanced_quote", EXAMPLES[Verb.PEOPLE_ADD])
     links = tuple((k.casefold(), v) for k, _, v in (t.partition("=") for t in tokens if "=" in t))
     words = [t for t in tokens if "=" not in t]
@@ -427,6 +511,18 @@ def _people(verb: Verb, rest: str) -> Command | ParseError:
 
 
 _NO_ARGUMENTS = frozenset({Verb.MINE, Verb.WHOAMI, Verb.MODEL, Verb.REVIEW})
+# Commands about one account named by all the words after the command word.
+_LOOKUPS = frozenset(
+    {
+        Verb.TIER,
+        Verb.WHY,
+        Verb.PLAYBOOK,
+        Verb.HISTORY,
+        Verb.EDIT,
+        Verb.UNDO,
+        Verb.REVIEWED,
+    }
+)
 
 _PARSERS = {
     Verb.SET: _set,
@@ -439,3 +535,38 @@ _PARSERS = {
     Verb.QUALIFY: _qualify,
     Verb.PEOPLE: _people,
 }
+
+
+def retyped(command: Command, target: str) -> str | None:
+    """``command`` as it would be typed about the account ``target`` (``#12``): what a
+    "did you mean" choice sends, so picking an account still does what was asked.
+    None for a command that looks up no account."""
+    if command.verb in _LOOKUPS:
+        return f"{command.verb.value} {target}"
+    if command.verb is Verb.SET:
+        return " ".join(["set", target, *(f"{k}={_quoted(v)}" for k, v in command.assignments)])
+    if command.verb is Verb.OVERRIDE_CLEAR:
+        return f"override {target} clear"
+    if command.verb is Verb.OVERRIDE:
+        return _override_text(command, target)
+    return None
+
+
+def _override_text(command: Command, target: str) -> str:
+    if not command.reason:
+        # Without a reason the last word may have been part of the name, not a tier:
+        # ask again for both.
+        return f"override {target}"
+    text = f"override {target} {command.tier} because {command.reason}"
+    if command.duration:
+        text += f" for {command.duration.days}d"
+    elif command.until:
+        text += f" until {command.until.isoformat()}"
+    return text
+
+
+def _quoted(value: str) -> str:
+    """A value as :func:`_tokens` reads it back whole."""
+    if value and not any(c.isspace() or c in "\"'\\" for c in value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

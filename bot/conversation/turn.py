@@ -9,7 +9,7 @@ from bot.conversation.messages import IncomingMessage
 from bot.conversation.texts import Texts, TextsCache
 from bot.service import TieringService
 from bot.service.actor import Actor
-from bot.service.views import PersonView
+from bot.service.views import AccountSummary, PersonView
 from bot.store.enums import Role
 
 
@@ -30,3 +30,8 @@ class Turn:
     @property
     def is_admin(self) -> bool:
         return self.person.role is Role.ADMIN
+
+    def may_edit(self, account: AccountSummary) -> bool:
+        """Whether the service would let this person change ``account``, so a card never
+        offers an Update that would be refused."""
+        return self.service.may_edit(self.actor, account.owner_id)

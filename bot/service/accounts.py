@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -89,14 +90,20 @@ class Named(Protocol):
 
 
 def similarity(text: str, account: Named) -> float:
-    """0-100: exact external id, name or alias (ignoring case) is 100; else fuzzy."""
-    wanted = " ".join(text.split()).casefold()
-    names = [account.name, *account.aliases]
-    if wanted == (account.external_id or "").casefold():
+    """0-100: exact external id, name or alias (ignoring case and character width) is
+    100; else fuzzy."""
+    wanted = _folded(text)
+    names = [_folded(name) for name in (account.name, *account.aliases)]
+    if wanted == _folded(account.external_id or ""):
         return EXACT
-    if any(wanted == name.casefold() for name in names):
+    if wanted in names:
         return EXACT
     return max(fuzz.WRatio(wanted, name, processor=default_process) for name in names)
+
+
+def _folded(text: str) -> str:
+    # NFKC: "ＴＣＬ科技" as stored from a Chinese input method is "TCL科技" as typed.
+    return unicodedata.normalize("NFKC", " ".join(text.split())).casefold()
 
 
 async def exact(ctx: ServiceContext, text: str) -> AccountSummary | None:

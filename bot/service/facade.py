@@ -41,6 +41,7 @@ from bot.service.actor import Actor
 from bot.service.context import ServiceContext
 from bot.service.import_checks import ImportRow
 from bot.service.people import KEEP, Kept
+from bot.service.permissions import may_edit
 from bot.service.registry import CompiledModels, ModelRegistry
 from bot.service.rescoring import Tally
 from bot.service.views import (
@@ -110,6 +111,11 @@ class TieringService:
         progress: Callable[[int, int], None] | None = None,
     ) -> ActivationReport:
         return await models.activate_model(self._ctx, actor, text, source, progress)
+
+    def may_edit(self, actor: Actor, owner_id: int | None) -> bool:
+        """Whether ``actor`` may change an account of ``owner_id`` (so chat offers only
+        the buttons that will work)."""
+        return may_edit(actor, owner_id, reps_update_all=self._ctx.reps_update_all)
 
     async def regrade(
         self, actor: Actor, *, progress: Callable[[int, int], None] | None = None

@@ -19,6 +19,15 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied("admins_only")
 
 
+def may_edit(actor: Actor, owner_id: int | None, *, reps_update_all: bool) -> bool:
+    """:func:`require_editor` as a question."""
+    try:
+        require_editor(actor, owner_id, reps_update_all=reps_update_all)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def require_editor(actor: Actor, owner_id: int | None, *, reps_update_all: bool) -> None:
     """Reps edit their own accounts (or all, when configured); managers and admins edit any."""
     if actor.role in _MANAGERS or reps_update_all:

@@ -29,3 +29,10 @@ async def test_an_id_too_long_to_be_ours_is_an_account_not_found_not_a_fault(
             said_by("ann", "tier #99999999999999999999999")
         )
         assert render_plain(reply).text.startswith("No account matches “#99999999999999999999999”")
+
+
+async def test_a_name_stored_in_full_width_letters_is_found_as_typed(tmp_path: Path) -> None:
+    async with scenario(tmp_path) as world:
+        await world.app.service.create_account(Actor.cli(), "ＴＣＬ科技")
+        [reply] = await world.app.conversation.handle(said_by("ann", "tier tcl科技"))
+        assert render_plain(reply).text.startswith("ＴＣＬ科技 · Tier")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.conversation.parser import Command, ParseError, Verb, parse
+from bot.conversation.parser import Command, ParseError, Verb, parse, retyped
 
 
 def command(text: str) -> Command:
@@ -73,8 +74,9 @@ def test_set_accepts_quoted_names_values_and_full_width_equals() -> None:
         ("set revenue=1", "set_needs_account"),
         ('set "Acme revenue=1', "unbalanced_quote"),
         ("revenue=1.2M", "set_needs_command"),
-        ("override Acme A", "override_needs_reason"),
-        ("override Acme", "override_needs_tier"),
+        ("override Acme A because", "override_needs_reason"),
+        ("override Acme because big partner", "override_needs_tier"),
+        ("override", "needs_account"),
         ("override Acme A because big for 3 fortnights", "bad_duration"),
         ("override Acme A because big for -5d", "bad_duration"),
         ("override Acme A because big for 2.5w", "bad_duration"),
@@ -193,3 +195,93 @@ def test_the_parser_never_crashes_on_any_text(text: str) -> None:
 def test_the_parser_never_crashes_on_command_words_with_junk(word: str, junk: str) -> None:
     result = parse(f"{word} {junk}")
     assert isinstance(result, Command | ParseError)
+
+
+# -- what a Chinese input method types, names that start with command words, apostrophes
+
+
+def test_full_width_letters_digits_signs_and_spaces_read_as_their_ascii_selves() -> None:
+    assert command("ｔｉｅｒ　ａｃｍｅ　ｈｅａｌｔｈ") == Command(Verb.TIER, target="acme health")
+    assert command("tier ＡＣＭＥ Ｈｅａｌｔｈ").target == "ACME Health"
+    assert command("override acme health Ａ because x").tier == "A"
+    assert command("set x revenue_growth=35％").assignments == (("revenue_growth", "35%"),)
+    assert command("覆盖 华为 Ａ 因为 战略客户 为期３个月").duration == timedelta(days=90)
+
+
+def test_chinese_names_and_punctuation_survive_the_folding_of_full_width_text() -> None:
+    assert command("华为是什么等级？").target == "华为"
+    assert command("<@U0BOT>，等级 华为").target == "华为"
+    # Chinese legal names are written with full-width parentheses: kept as stored.
+    assert command("小米科技（武汉）有限公司").target == "小米科技（武汉）有限公司"
+    assert command("等级 「华为技术」").target == "华为技术"
+
+
+def test_a_chinese_command_word_glued_to_a_name_keeps_the_whole_message_as_a_name() -> None:
+    parsed = command("历史文化传媒有限公司")
+    assert (parsed.verb, parsed.target) == (Verb.HISTORY, "文化传媒有限公司")
+    assert (parsed.name_reading, parsed.glued) == ("历史文化传媒有限公司", True)
+    assert command("等级华为").name_reading == "等级华为"
+    assert command("等级 华为").glued is False  # with a space the command word is meant
+
+
+def test_a_command_that_cannot_be_read_remembers_the_message_as_a_possible_name() -> None:
+    assert error("Set Logistics").name_reading == "Set Logistics"
+    assert error("设置科技有限公司").name_reading == "设置科技有限公司"
+    assert error("set Acme").name_reading == "set Acme"
+    assert error("revenue=1.2M").name_reading == ""  # an assignment is never a name
+
+
+def test_start_alone_is_help_but_start_followed_by_words_names_an_account() -> None:
+    assert command("start") == Command(Verb.HELP)
+    assert command("/start") == Command(Verb.HELP)
+    assert command("/start from-website").verb is Verb.HELP  # Telegram's deep link
+    parsed = command("Start Logistics")
+    assert (parsed.verb, parsed.target, parsed.explicit) == (Verb.TIER, "Start Logistics", False)
+
+
+@pytest.mark.parametrize("name", ["Back Office Ltd", "Cancel Culture Media", "Stop Shop"])
+def test_qualify_back_or_cancel_followed_by_more_words_qualifies_a_prospect_of_that_name(
+    name: str,
+) -> None:
+    assert command(f"qualify {name}") == Command(Verb.QUALIFY, target=name)
+
+
+def test_an_apostrophe_inside_or_after_a_word_is_part_of_the_name_not_a_quote() -> None:
+    assert command("set Macy's Retail referrals=1").target == "Macy's Retail"
+    assert command("set Jones' Shop referrals=1").target == "Jones' Shop"
+    assert command("set 'Acme Corp' referrals=1").target == "Acme Corp"
+    assert command("set \"Macy's Retail\" note=it's").assignments == (("note", "it's"),)
+    assert command("people add O'Brien rep").target == "O'Brien"
+
+
+def test_override_without_a_reason_is_a_request_for_the_tiers_not_an_error() -> None:
+    # The card's Override button sends "override #12"; the handler offers the tiers.
+    assert command("override #12") == Command(Verb.OVERRIDE, target="#12")
+    assert command("override Acme Corp A") == Command(Verb.OVERRIDE, target="Acme Corp", tier="A")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tier Acme",
+        "why Acme",
+        "history Acme",
+        "undo Acme",
+        "reviewed Acme",
+        'set Acme Corp revenue=1.2M note="big deal" growth=35%',
+        "set Acme note=it's",
+        'set Acme note=say\\"hi\\"',
+        "override Acme Corp A because strategic partner for 2w",
+        "override Acme B because partner until 2026-06-30",
+        "override Acme clear",
+    ],
+)
+def test_a_command_retyped_for_a_chosen_account_reads_back_as_the_same_command(text: str) -> None:
+    original = command(text)
+    again = command(retyped(original, "#12") or "")
+    assert again == replace(original, target="#12")
+
+
+def test_commands_that_look_up_no_account_are_not_retyped() -> None:
+    assert retyped(command("mine"), "#12") is None
+    assert retyped(command("qualify save Acme"), "#12") is None

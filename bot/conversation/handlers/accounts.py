@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation.cards import card_reply, history_reply, playbook_reply, ref, why_reply
 from bot.conversation.errors import invalid_input_reply
-from bot.conversation.messages import Button, Reply, ReplyKind, Section
+from bot.conversation.messages import Button, ButtonStyle, Reply, ReplyKind, Section
 from bot.conversation.parser import Command
 from bot.conversation.texts import flat
 from bot.conversation.turn import Turn
-from bot.service.errors import InvalidInput
-from bot.service.views import Card
+from bot.service.accounts import EXACT
+from bot.service.errors import InvalidInput, PermissionDenied
+from bot.service.views import AccountSummary, Card
 from scoring import CompiledModel, FieldDef, Problem
 from scoring.spec import FieldType
 
@@ -37,9 +38,21 @@ async def card_of(turn: Turn, target: str) -> Card:
     return await turn.service.named_card(target, locale=turn.texts.locale)
 
 
+async def exactly_named(turn: Turn, text: str) -> AccountSummary | None:
+    """The account whose name, alias or external id is ``text`` (ignoring case), if any."""
+    matches = await turn.service.find_accounts(text, limit=1)
+    return matches[0].account if matches and matches[0].similarity >= EXACT else None
+
+
+def shown(turn: Turn, card: Card, note: str | None = None) -> Reply:
+    """The tier card with the buttons this person may use."""
+    return card_reply(
+        turn.texts, card, manager=turn.is_manager, may_edit=turn.may_edit(card.account), note=note
+    )
+
+
 async def tier(turn: Turn, command: Command) -> Reply:
-    card = await card_of(turn, command.target)
-    return card_reply(turn.texts, card, manager=turn.is_manager)
+    return shown(turn, await card_of(turn, command.target))
 
 
 async def why(turn: Turn, command: Command) -> Reply:
@@ -77,6 +90,9 @@ async def history(turn: Turn, command: Command) -> Reply:
 
 
 async def set_facts(turn: Turn, command: Command) -> Reply:
+    repeated = await _repeated_facts(turn, command)
+    if repeated is not None:
+        return repeated
     account = await account_id(turn, command.target)
     try:
         outcome = await turn.service.update_facts(turn.actor, account, dict(command.assignments))
@@ -93,7 +109,7 @@ async def set_facts(turn: Turn, command: Command) -> Reply:
         )
         for name, (old, new) in outcome.changed.items()
     )
-    card = card_reply(texts, outcome.card, manager=turn.is_manager)
+    card = shown(turn, outcome.card)
     summary = texts(
         "accounts",
         "updated_summary",
@@ -119,6 +135,33 @@ async def set_facts(turn: Turn, command: Command) -> Reply:
     )
 
 
+async def _repeated_facts(turn: Turn, command: Command) -> Reply | None:
+    """A fact given twice (``referrals=1 referrals=3``, or by name and by alias) is
+    refused before anything is written: which value was meant would be a guess."""
+    if len(command.assignments) < 2:
+        return None
+    model = await turn.service.active_model()
+    given: dict[str, list[tuple[str, str]]] = {}
+    for name, value in command.assignments:
+        field = model.resolve_field(name)
+        given.setdefault(field.name if field else name, []).append((name, value))
+    problems = [
+        Problem(
+            field,
+            turn.texts(
+                "accounts", "repeated_fact", given=", ".join(f"{n}={v}" for n, v in assignments)
+            ),
+        )
+        for field, assignments in given.items()
+        if len(assignments) > 1
+    ]
+    if not problems:
+        return None
+    once = " ".join(f"{n}={v}" for n, v in (assignments[0] for assignments in given.values()))
+    error = InvalidInput("set", problems)
+    return invalid_input_reply(turn.texts, error, f"set {command.target} {once}")
+
+
 async def _invalid_facts(turn: Turn, error: InvalidInput, target: str) -> Reply:
     """Say what was wrong with each fact, with a correct example for the first one."""
     model = await turn.service.active_model()
@@ -128,11 +171,11 @@ async def _invalid_facts(turn: Turn, error: InvalidInput, target: str) -> Reply:
         hint = turn.texts("common", "known_fields", fields=", ".join(model.fields))
     else:
         hint = ""
-    example = f"set {target} {field.name}={_sample(field, turn.now.date())}"
+    example = f"set {target} {field.name}={sample_value(field, turn.now.date())}"
     return invalid_input_reply(turn.texts, error, example, hint)
 
 
-def _sample(field: FieldDef, today: date) -> str:
+def sample_value(field: FieldDef, today: date) -> str:
     """A value that fits ``field``, for examples in error messages."""
     if field.type is FieldType.CHOICE:
         return field.choices[0]
@@ -180,14 +223,16 @@ async def edit(turn: Turn, command: Command) -> Reply:
 def _example_assignment(model: CompiledModel, today: date) -> str:
     """``field=value`` for the first two fields the model scores, with values that fit."""
     names = model.scored_fields()[:2]
-    return " ".join(f"{name}={_sample(model.fields[name], today)}" for name in names)
+    return " ".join(f"{name}={sample_value(model.fields[name], today)}" for name in names)
 
 
 async def override(turn: Turn, command: Command) -> Reply:
+    if not command.reason:
+        return await _override_prompt(turn, command)
     account = await account_id(turn, command.target)
     model = await turn.service.active_model()
-    tier_name = command.tier.upper() if model.tier(command.tier.upper()) else command.tier
-    if model.tier(tier_name) is None:
+    tier_name = _tier_name(model, command.tier)
+    if tier_name is None:
         raise InvalidInput(
             "override",
             [
@@ -210,7 +255,54 @@ async def override(turn: Turn, command: Command) -> Reply:
         tier=tier_name,
         until=turn.texts.translator.date(last_day) if last_day else "",
     )
-    return card_reply(turn.texts, card, manager=turn.is_manager, note=note)
+    return shown(turn, card, note)
+
+
+def _tier_name(model: CompiledModel, typed: str) -> str | None:
+    """The model's tier ``typed`` names: as written, or in capitals ("a" is A)."""
+    for name in (typed.upper(), typed):
+        if name and model.tier(name) is not None:
+            return name
+    return None
+
+
+async def _override_prompt(turn: Turn, command: Command) -> Reply:
+    """``override #12`` (the card's Override button) or ``override Acme A``: no reason
+    yet, so nothing is changed; offer the tiers and a command to copy and finish."""
+    if not turn.is_manager:
+        raise PermissionDenied("managers_only")
+    model = await turn.service.active_model()
+    tier_name = _tier_name(model, command.tier)
+    # "override Acme Health": no tier is called Health, so it is part of the name.
+    target = command.target if tier_name or not command.tier else f"{command.target} {command.tier}"
+    card = await card_of(turn, target)
+    texts, key, name = turn.texts, ref(card.account), flat(card.account.name)
+    if tier_name is not None:
+        return Reply(
+            title=texts("accounts", "override_needs_reason", name=name, tier=tier_name),
+            kind=ReplyKind.QUESTION,
+            footer=texts("accounts", "override_example", key=key, tier=tier_name),
+        )
+    current = card.account.tier or "-"
+    lines = tuple(
+        texts(
+            "accounts",
+            "override_tier_choice",
+            tier=t.name,
+            label=texts.local(t.label),
+            current=t.name == current,
+        )
+        for t in model.tiers
+    )
+    return Reply(
+        title=texts("accounts", "override_which_tier", name=name, tier=current),
+        kind=ReplyKind.QUESTION,
+        sections=(Section(None, lines),),
+        buttons=tuple(
+            Button(t.name, f"override {key} {t.name}", ButtonStyle.DEFAULT) for t in model.tiers
+        ),
+        footer=texts("accounts", "override_example", key=key, tier=model.tier_names[0]),
+    )
 
 
 _LAST_SECOND = time(23, 59, 59)
@@ -229,10 +321,13 @@ def _override_end(turn: Turn, command: Command) -> tuple[datetime | None, date |
 
 
 async def override_clear(turn: Turn, command: Command) -> Reply:
-    card = await turn.service.clear_override(turn.actor, await account_id(turn, command.target))
-    return card_reply(
-        turn.texts, card, manager=turn.is_manager, note=turn.texts("accounts", "override_cleared")
-    )
+    before = await card_of(turn, command.target)
+    if before.account.override_tier is None and turn.is_manager:
+        # Nothing to clear: say so rather than claim a change (others hear "managers only").
+        note = turn.texts("accounts", "no_override", name=flat(before.account.name))
+        return shown(turn, before, note)
+    card = await turn.service.clear_override(turn.actor, before.account.id)
+    return shown(turn, card, turn.texts("accounts", "override_cleared"))
 
 
 async def undo(turn: Turn, command: Command) -> Reply:
@@ -243,7 +338,7 @@ async def undo(turn: Turn, command: Command) -> Reply:
         action=outcome.undone_action,
         when=turn.texts.translator.datetime(outcome.undone_at, turn.person.time_zone),
     )
-    return card_reply(turn.texts, outcome.card, manager=turn.is_manager, note=note)
+    return shown(turn, outcome.card, note)
 
 
 async def reviewed(turn: Turn, command: Command) -> Reply:
@@ -251,8 +346,13 @@ async def reviewed(turn: Turn, command: Command) -> Reply:
     return Reply(title=turn.texts("accounts", "reviewed", name=flat(account.name)))
 
 
+FIND_LIMIT = 8
+
+
 async def find(turn: Turn, command: Command) -> Reply:
-    matches = await turn.service.find_accounts(command.target, limit=8)
+    # One more than shown tells whether there are more: the count alone cannot.
+    found = await turn.service.find_accounts(command.target, limit=FIND_LIMIT + 1)
+    matches, more = found[:FIND_LIMIT], len(found) > FIND_LIMIT
     texts = turn.texts
     lines = tuple(
         texts(
@@ -266,7 +366,9 @@ async def find(turn: Turn, command: Command) -> Reply:
         for m in matches
     )
     return Reply(
-        title=texts("accounts", "find_title", query=flat(command.target), count=len(matches)),
+        title=texts(
+            "accounts", "find_title", query=flat(command.target), count=len(matches), more=more
+        ),
         sections=(Section(None, lines or (texts("accounts", "find_none"),)),),
         buttons=tuple(
             Button(flat(m.account.name)[:60], f"tier {ref(m.account)}") for m in matches[:5]

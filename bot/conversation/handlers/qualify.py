@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation.cards import card_reply
+from bot.conversation.handlers.accounts import sample_value, shown
 from bot.conversation.messages import Button, ButtonStyle, Reply, ReplyKind, Section
 from bot.conversation.parser import Command
 from bot.conversation.texts import Texts, flat
@@ -47,8 +47,8 @@ class QualifyFlow:
         field = command.target or (current.field if current else "")
         try:
             value = parse_answer(self.model, field, self._choice_by_number(field, command.value))
-        except QualificationError as error:
-            return self._invalid(turn, state, "; ".join(p.message for p in error.problems))
+        except QualificationError:
+            return self._invalid(turn, state, field, command.value)
         state["answers"][field] = value
         state["order"] = [f for f in state["order"] if f != field] + [field]
         return await self._ask(turn, state)
@@ -63,6 +63,10 @@ class QualifyFlow:
         return await self._ask(turn, state)
 
     async def cancel(self, turn: Turn, command: Command) -> Reply:
+        if await self._state(turn) is None and not turn.message.is_button:
+            # Typed: say so. A Cancel button pressed twice (a double tap) answers the
+            # same both times: its question is cancelled either way.
+            return Reply(title=turn.texts("qualify", "nothing_to_cancel"))
         await turn.service.clear_state(*_key(turn))
         return Reply(title=turn.texts("qualify", "cancelled"))
 
@@ -84,7 +88,7 @@ class QualifyFlow:
         note = turn.texts(
             "qualify", "saved" if saved.created else "added", grade=grade, name=flat(name)
         )
-        return card_reply(turn.texts, saved.card, manager=turn.is_manager, note=note)
+        return shown(turn, saved.card, note)
 
     def _qualified(self, answers: dict[str, FactValue]) -> QualifiedProspect:
         result = qualify(self.model, answers)
@@ -197,14 +201,41 @@ class QualifyFlow:
             footer=texts("qualify", "save_hint"),
         )
 
-    def _invalid(self, turn: Turn, state: dict[str, Any], problem: str) -> Reply:
-        question = self._question(turn.texts, state, qualify(self.model, _answers(state)))
+    def _invalid(self, turn: Turn, state: dict[str, Any], field: str, raw: str) -> Reply:
+        """Say what was wrong with an answer in the person's language, and ask again."""
+        texts = turn.texts
+        question = self._question(texts, state, qualify(self.model, _answers(state)))
+        problem, choices = self._problem(turn, field, raw)
+        sections = [Section(question.title, question.sections[0].lines)]
+        if choices:
+            sections.append(Section(texts("qualify", "choices_title"), choices))
         return Reply(
-            title=turn.texts("qualify", "invalid_answer", problem=problem),
+            title=texts("qualify", "invalid_answer", problem=problem),
             kind=ReplyKind.ERROR,
-            sections=(Section(question.title, question.sections[0].lines),),
+            sections=tuple(sections),
             buttons=question.buttons,
         )
+
+    def _problem(self, turn: Turn, field: str, raw: str) -> tuple[str, tuple[str, ...]]:
+        """What is wrong with ``raw`` as an answer for ``field``, and the choices to list.
+
+        Said here from the field's type rather than taken from the scoring library,
+        whose messages are English and name choices by their internal codes.
+        """
+        texts, answer = turn.texts, flat(raw)
+        definition = self.model.fields.get(field)
+        if definition is None or field not in {q.field for q in self.model.questions}:
+            return texts("qualify", "not_a_question"), ()
+        if definition.type is FieldType.CHOICE:
+            choices = tuple(
+                f"{number}. {texts.local(label)}"
+                for number, label in enumerate(definition.choice_labels, 1)
+            )
+            return texts("qualify", "not_a_choice", answer=answer), choices
+        if definition.type is FieldType.BOOLEAN:
+            return texts("qualify", "not_yes_or_no", answer=answer), ()
+        example = sample_value(definition, turn.now.date())
+        return texts("qualify", "not_a_value", answer=answer, example=example), ()
 
 
 def _answers(state: dict[str, Any]) -> dict[str, FactValue]:
