@@ -9,9 +9,15 @@ and ``科技``, and typing any part of the name finds whole pairs of it.
 A typo is found through *variants*: a word with one character left out. Two words
 one slip apart (a letter dropped, added, changed or two swapped) share a variant or
 one is a variant of the other, so the index keeps the variants of every word it
-knows and a search looks up the variants of what was typed. This module is pure: the
-store keeps the index (:mod:`bot.store.name_index`) and searches it
-(:mod:`bot.store.search`).
+knows and a search looks up the variants of what was typed. Numbers get none: a
+number one digit off is another number (store 1234 is not store 1243).
+
+People type the end of a long number ("4521" for branch 0074521) or leave out its
+leading zeros, so an account is also found by the last digits of each number in its
+name (:data:`MIN_NUMBER_TAIL` of them or more).
+
+This module is pure: the store keeps the index (:mod:`bot.store.name_index`) and
+searches it (:mod:`bot.store.search`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ MAX_WORD = 40
 MIN_VARIANT_WORD = 4
 # Longer words get no variants either: typos are found by their other words.
 MAX_VARIANT_WORD = 24
+# The ends of a number an account is also found by: its last 4 digits or more.
+MIN_NUMBER_TAIL = 4
 _LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")
 
 
@@ -40,8 +48,15 @@ def words(*texts: str) -> list[str]:
 
 
 def account_words(name: str, aliases: Iterable[str]) -> list[str]:
-    """The words an account is found by: those of its name and of its aliases."""
-    return words(name, *aliases)
+    """The words an account is found by: those of its name and of its aliases, and
+    the ends of their numbers ("0074521" also gives 074521, 74521 and 4521)."""
+    own = words(name, *aliases)
+    tails = (tail for word in own if word.isdecimal() for tail in _number_tails(word))
+    return list(dict.fromkeys([*own, *tails]))
+
+
+def _number_tails(number: str) -> Iterable[str]:
+    return (number[i:] for i in range(1, len(number) - MIN_NUMBER_TAIL + 1))
 
 
 def fold(text: str) -> str:
@@ -51,8 +66,11 @@ def fold(text: str) -> str:
 
 
 def variants(word: str) -> set[str]:
-    """``word`` with one character left out, each way (none for short or long words)."""
+    """``word`` with one character left out, each way (none for short or long words, or
+    for numbers)."""
     if not MIN_VARIANT_WORD <= len(word) <= MAX_VARIANT_WORD or _is_pair_script(word[0]):
+        return set()
+    if word.isdecimal():
         return set()
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 

@@ -164,3 +164,19 @@ async def test_an_external_id_is_found_as_typed_in_any_case_by_its_index(
             await session.execute(sql_text("SET LOCAL enable_seqscan = off"))
         plan = [str(row) for row in await session.execute(sql_text(f"{explain} {compiled}"))]
     assert any(EXTERNAL_ID_INDEX in line for line in plan), plan
+
+
+async def test_the_last_digits_of_a_number_or_the_number_without_its_zeros_find_the_account(
+    database: Database,
+) -> None:
+    # 150 look-alikes whose numbers start with the digits typed: more than a substring
+    # search reads, so only the number's own end finds the one meant.
+    decoys = [f"Wayne Finance {4521000 + n}" for n in range(150)]
+    async with database.session() as session:
+        rows = [Account(name=name, aliases=[]) for name in [*decoys, "Wayne Finance 0074521"]]
+        session.add_all(rows)
+        await session.commit()
+        wanted = rows[-1].id
+
+    assert (await _search(database, "wayne finnace 4521"))[0] == wanted
+    assert (await _search(database, "wayne finance 74521"))[0] == wanted

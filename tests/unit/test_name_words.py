@@ -54,3 +54,21 @@ def test_words_one_slip_apart_share_a_variant_or_one_is_the_others() -> None:
         typed_keys = {typed, *variants(typed)}
         meant_keys = {meant, *variants(meant)}
         assert typed_keys & meant_keys, (typed, meant)
+
+
+def test_an_account_is_also_found_by_the_last_digits_of_its_numbers() -> None:
+    assert account_words("Wayne Finance 0074521", []) == [
+        "wayne",
+        "finance",
+        "0074521",
+        "074521",
+        "74521",
+        "4521",
+    ]
+    assert account_words("Store 12", ["Depot 777"]) == ["store", "12", "depot", "777"]
+
+
+def test_a_number_has_no_one_slip_variants_another_number_is_another_account() -> None:
+    assert variants("0074521") == set()
+    assert variants("4521") == set()
+    assert variants("b4521") != set()
