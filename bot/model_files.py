@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from bot.text_files import UnreadableText, read_utf8
 from scoring import CompiledModel, ModelError, Problem, load_model
 
 DEFAULT_MODEL = "default"
@@ -32,21 +33,9 @@ def read_model_text(name_or_path: str) -> tuple[str, str]:
 def _read_utf8(path: Path) -> str:
     """The file's text; a file that cannot be read or is not UTF-8 is a ModelError naming it."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ModelError(
-            str(path), [Problem("", f"cannot read the file: {error.strerror}")]
-        ) from None
-    try:
-        # utf-8-sig: editors on Windows often save UTF-8 with a byte-order mark.
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problem = Problem(
-            f"line {line}",
-            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
-        )
-        raise ModelError(str(path), [problem]) from None
+        return read_utf8(path)
+    except UnreadableText as error:
+        raise ModelError(str(path), [Problem(error.where, error.message)]) from None
 
 
 def open_model(name_or_path: str = DEFAULT_MODEL) -> CompiledModel:

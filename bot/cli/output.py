@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from bot.text_files import UnreadableText, read_utf8
 from scoring import ScoringError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -48,17 +49,11 @@ def read_json_argument(value: str, what: str) -> Any:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text; JSON files are UTF-8, so other encodings are refused by name.
-    A byte-order mark is skipped: Windows editors write one when saving as UTF-8."""
+    """The file's text; JSON files are UTF-8, so other encodings are refused by name."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        fail(
-            f"{path}: not UTF-8 text (byte {error.start + 1} cannot be read); "
-            "save the file as UTF-8 and try again"
-        )
-    except OSError as error:
-        fail(f"{path}: cannot be read: {error.strerror or error}")
+        return read_utf8(path)
+    except UnreadableText as error:
+        fail(f"{path}: {error.message}")
 
 
 def print_json(data: Any) -> None:

@@ -195,7 +195,9 @@ class Conversation:
         历史, history): the account the whole message names is shown instead when a
         glued command word was only a guess, or when the command's target is not found."""
         if command.glued:
-            named = await accounts.exactly_named(turn, command.name_reading)
+            # Every glued command asks this, so by the two index lookups of an exact name
+            # (Chinese has no case to ignore), not a fuzzy search.
+            named = await turn.service.exact_account(command.name_reading)
             if named is not None:
                 return await accounts.tier(turn, Command(Verb.TIER, target=ref(named)))
         try:

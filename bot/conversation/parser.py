@@ -201,7 +201,6 @@ _OFF = frozenset({"off", "no", "disable", "关", "关闭", "否"})
 _CLEAR = frozenset({"clear", "off", "remove", "none", "清除", "取消"})
 # "people remove Li Wei to Zhang Min": who takes the accounts over.
 _HAND_OVER = re.compile(r"\s+(?:to|->|→)\s+|\s*(?:交给|移交给?)\s*", re.I)
-_BECAUSE_WORDS = frozenset({"because", "reason", "reason:", "since", "因为", "原因"})
 _BECAUSE = re.compile(r"\s+(?:because|reason:?|since)\s+|\s*(?:因为|原因[:：]?)\s*", re.I)
 
 
@@ -211,7 +210,7 @@ def parse(text: str) -> Command | ParseError:
     if not cleaned:
         return Command(Verb.HELP)
     # "/start payload" is Telegram's start with a deep-link payload, not a name.
-    slashed = normalize(text).lstrip().startswith("/")
+    slashed = text.lstrip().startswith(("/", "／"))
     verb, rest, glued = _split_verb(cleaned, slashed=slashed)
     if verb is None or (verb in _NO_ARGUMENTS and rest):
         # "mine corp" or "me ltd" name an account; a bare "mine" is the command.
@@ -366,7 +365,7 @@ def _override(verb: Verb, rest: str) -> Command | ParseError:
         return Command(Verb.OVERRIDE_CLEAR, target=_unquote(" ".join(words[:-1])))
     if not words:
         return ParseError("needs_account", EXAMPLES[Verb.OVERRIDE])
-    if words[-1].casefold() in _BECAUSE_WORDS:  # "override Acme A because": no reason yet
+    if _BECAUSE.fullmatch(f" {words[-1]} "):  # "override Acme A because": no reason yet
         example = EXAMPLES[Verb.OVERRIDE].replace("Acme A", " ".join(words[:-1]))
         return ParseError("override_needs_reason", example)
     if len(words) >= 3 and words[-2].casefold() in ("to", "as", "为", "到"):

@@ -36,6 +36,7 @@ from bot.importing.errors import MappingError
 from bot.importing.presets import PRESETS
 from bot.service.import_checks import ACCOUNT_COLUMNS
 from bot.store.enums import LifecycleStage
+from bot.text_files import UnreadableText, read_utf8
 from scoring import CompiledModel, Problem
 from scoring.spec import FieldType
 
@@ -91,12 +92,12 @@ def _yaml(path: Path) -> Any:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        message = "not UTF-8 text, cannot decode it; save it as UTF-8"
-        raise MappingError(str(path), [Problem("encoding", message)]) from None
-    except OSError as error:
-        raise MappingError(str(path), [Problem("", f"cannot read it: {error.strerror}")]) from None
+        return read_utf8(path)
+    except UnreadableText as error:
+        if error.not_utf8:
+            message = "not UTF-8 text, cannot decode it; save it as UTF-8"
+            raise MappingError(str(path), [Problem("encoding", message)]) from None
+        raise MappingError(str(path), [Problem("", error.message)]) from None
 
 
 class _Reader:

@@ -133,6 +133,11 @@ class TieringService:
         """Accounts ``text`` may mean, best first; none too unlike it to suggest."""
         return await accounts.find(self._ctx, text, limit, at_least=accounts.DID_YOU_MEAN)
 
+    async def exact_account(self, text: str) -> AccountSummary | None:
+        """The one account whose name (as written) or external id is ``text``: two index
+        lookups, no fuzzy search."""
+        return await accounts.exact(self._ctx, text)
+
     async def resolve_account(self, text: str) -> AccountSummary:
         return await accounts.resolve(self._ctx, text)
 
